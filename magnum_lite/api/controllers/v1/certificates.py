@@ -1,0 +1,99 @@
+"""``/v1/certificates``: show a cluster CA, sign a CSR, rotate the CA."""
+
+from magnum_lite.api import collection
+from magnum_lite.api import routing
+from magnum_lite.api import scope
+from magnum_lite.api import validation
+from magnum_lite.api import work
+from magnum_lite.api.controllers.v1 import clusters
+from magnum_lite.api.schemas import types
+from magnum_lite.common import exception
+from magnum_lite.common import policy
+from magnum_lite.common import secrets
+from magnum_lite.common import states
+from magnum_lite.common import x509
+from magnum_lite.common.policies import misc as rules
+from magnum_lite.db import api as db_api
+
+_SIGN = types.obj({
+    'cluster_uuid': types.string(nullable=False),
+    'csr': types.string(nullable=False, max_length=65536),
+    'ca_cert_type': types.string(),
+    'pem': types.string(min_length=0, max_length=65536),
+    **types.read_only('links', 'bay_uuid', 'created_at', 'updated_at'),
+}, required=('cluster_uuid', 'csr'))
+
+
+def ca_type(value):
+    """Magnum's reading of ``ca_cert_type``."""
+    if value == 'etcd':
+        return 'etcd'
+    if value in ('front_proxy', 'front-proxy'):
+        return 'front_proxy'
+    return 'kubernetes'
+
+
+def _links(request, cluster):
+    return collection.links(request, f'certificates/{cluster.uuid}')
+
+
+def get_one(request, cluster_ident):
+    """The PEM of a cluster's CA."""
+    collection.check_params(request.params, ('ca_cert_type',))
+    cluster = clusters.load(request, cluster_ident)
+    policy.authorize(rules.CERTIFICATE_GET, request.context,
+                     scope.target_of(cluster))
+    cert = db_api.certificate_get(
+        cluster.uuid, ca_type(request.params.get('ca_cert_type')))
+    return {'cluster_uuid': cluster.uuid, 'links': _links(request, cluster),
+            'pem': cert.certificate.rstrip('\n')}
+
+
+def create(request):
+    """Sign a CSR with the cluster's CA: 201."""
+    collection.check_params(request.params, ())
+    body = validation.validate(_SIGN, request.json('certificate'),
+                               'certificate')
+    try:
+        cluster = clusters.load(request, body['cluster_uuid'])
+    except exception.ClusterNotFound:
+        raise exception.ClusterNotFoundBadRequest(
+            cluster=body['cluster_uuid'])
+    policy.authorize(rules.CERTIFICATE_CREATE, request.context,
+                     scope.target_of(cluster))
+    ca = db_api.certificate_get(cluster.uuid, ca_type(body.get(
+        'ca_cert_type')))
+    pem = x509.sign_csr(body['csr'], ca.certificate,
+                        secrets.decrypt(ca.private_key))
+    reply = {'cluster_uuid': cluster.uuid, 'links': _links(request, cluster),
+             'csr': body['csr'], 'pem': pem.rstrip('\n')}
+    if body.get('ca_cert_type') is not None:
+        reply['ca_cert_type'] = body['ca_cert_type']
+    return routing.Reply(reply, 201)
+
+
+def rotate(request, cluster_ident):
+    """Replace the cluster's CA (the conductor distributes it): 202."""
+    collection.check_params(request.params, ())
+    cluster = clusters.load(request, cluster_ident)
+    policy.authorize(rules.CERTIFICATE_ROTATE_CA, request.context,
+                     scope.target_of(cluster))
+    template = db_api.templates_by_uuid(
+        [cluster.cluster_template_id])[cluster.cluster_template_id]
+    if template.tls_disabled:
+        raise exception.InvalidParameterValue(
+            err='Rotating the CA certificate on a non-TLS cluster is not '
+                'supported')
+    if cluster.status not in states.STABLE | states.IN_PROGRESS:
+        raise exception.InvalidState(
+            action='Updating', status=states.magnum_status(cluster.status))
+    db_api.cluster_claim(cluster.uuid, states.UPDATE, 'ca_rotate')
+    work.start(request, 'ca_rotate', cluster.uuid)
+    return routing.Reply({'uuid': cluster.uuid}, 202)
+
+
+ROUTES = [
+    ('POST', '/certificates', create),
+    ('GET', '/certificates/{cluster_ident}', get_one),
+    ('PATCH', '/certificates/{cluster_ident}', rotate),
+]

@@ -1,0 +1,90 @@
+"""``/v1/clusters/{ident}/actions/resize`` and ``.../upgrade``."""
+
+from magnum_lite.api import collection
+from magnum_lite.api import microversions as mv
+from magnum_lite.api import routing
+from magnum_lite.api import scope
+from magnum_lite.api import validation
+from magnum_lite.api import work
+from magnum_lite.api.controllers.v1 import cluster_defaults
+from magnum_lite.api.controllers.v1 import clusters
+from magnum_lite.api.schemas import cluster as schema
+from magnum_lite.common import exception
+from magnum_lite.common import policy
+from magnum_lite.common import states
+from magnum_lite.common.policies import cluster as rules
+from magnum_lite.db import api as db_api
+
+
+def _nodegroup(cluster, ident):
+    if ident:
+        return db_api.nodegroup_get(cluster.uuid, ident)
+    nodegroups = db_api.nodegroups_by_cluster([cluster.uuid])[cluster.uuid]
+    worker = cluster_defaults.default_nodegroup(nodegroups, 'worker')
+    if worker is None:
+        raise exception.NodeGroupNotFound(nodegroup='default-worker')
+    return worker
+
+
+def resize(request, ident):
+    """Resize one nodegroup, optionally naming the servers to remove."""
+    collection.check_params(request.params, ())
+    body = validation.validate(schema.RESIZE, request.json('cluster'),
+                               'cluster')
+    cluster = clusters.load(request, ident)
+    policy.authorize(rules.RESIZE, request.context, scope.target_of(cluster))
+    nodegroup = _nodegroup(cluster, body.get('nodegroup'))
+    count = body['node_count']
+    cluster_defaults.check_zero_nodes(request, count)
+    if nodegroup.role == 'master':
+        raise exception.InvalidParameterValue(
+            err='Resizing the master nodegroup is not supported by this '
+                'driver.')
+    cluster_defaults.check_range(nodegroup, count)
+    db_api.cluster_claim(
+        cluster.uuid, states.UPDATE, 'cluster_resize',
+        args={'nodegroup': nodegroup.uuid, 'node_count': count,
+              'nodes_to_remove': body.get('nodes_to_remove') or []},
+        nodegroup_updates={nodegroup.uuid: {'node_count': count,
+                                            'status': states.UPDATING}})
+    work.start(request, 'cluster_resize', cluster.uuid)
+    return routing.Reply({'uuid': cluster.uuid}, 202)
+
+
+def upgrade(request, ident):
+    """Move a cluster (or one nodegroup) to another template."""
+    collection.check_params(request.params, ())
+    if not request.at_least(mv.UPGRADE):
+        raise exception.InvalidParameterValue(
+            err='Cluster upgrade is not supported in the provided '
+                'microversion.')
+    body = validation.validate(schema.UPGRADE, request.json('cluster'),
+                               'cluster')
+    cluster = clusters.load(request, ident, rules.UPGRADE_ALL_PROJECTS)
+    policy.authorize(rules.UPGRADE, request.context, scope.target_of(cluster))
+    template = cluster_defaults.find_template(request,
+                                              body['cluster_template'])
+    nodegroup = _nodegroup(cluster, body.get('nodegroup'))
+    if not nodegroup.is_default and \
+            template.uuid != cluster.cluster_template_id:
+        raise exception.Conflict(
+            f'Cluster Template is not valid for upgrade: Nodegroup '
+            f'{nodegroup.name} can be upgraded only to match cluster\'s '
+            f'template ({cluster.cluster_template_id}).')
+    if cluster.status not in states.STABLE | {states.UPDATE_FAILED} and \
+            cluster.status not in states.IN_PROGRESS:
+        raise exception.InvalidState(
+            action='Upgrading', status=states.magnum_status(cluster.status))
+    db_api.cluster_claim(
+        cluster.uuid, states.UPDATE, 'cluster_upgrade',
+        args={'cluster_template': template.uuid,
+              'max_batch_size': body.get('max_batch_size') or 1,
+              'nodegroup': nodegroup.uuid})
+    work.start(request, 'cluster_upgrade', cluster.uuid)
+    return routing.Reply({'uuid': cluster.uuid}, 202)
+
+
+ROUTES = [
+    ('POST', '/clusters/{ident}/actions/resize', resize, mv.RESIZE),
+    ('POST', '/clusters/{ident}/actions/upgrade', upgrade, mv.RESIZE),
+]

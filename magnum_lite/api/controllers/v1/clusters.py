@@ -1,0 +1,241 @@
+"""``/v1/clusters``: create, list, show, patch, delete."""
+
+from magnum_lite.api import collection
+from magnum_lite.api import jsonpatch
+from magnum_lite.api import microversions as mv
+from magnum_lite.api import routing
+from magnum_lite.api import scope
+from magnum_lite.api import validation
+from magnum_lite.api import work
+from magnum_lite.api.controllers.v1 import cluster_defaults
+from magnum_lite.api.schemas import cluster as schema
+from magnum_lite.common import exception
+from magnum_lite.common import policy
+from magnum_lite.common import states
+from magnum_lite.common.policies import cluster as rules
+from magnum_lite.db import api as db_api
+from magnum_lite.db import models
+
+LIST_FIELDS = ('uuid', 'name', 'cluster_template_id', 'keypair',
+               'node_count', 'master_count', 'docker_volume_size', 'labels',
+               'master_flavor_id', 'flavor_id', 'create_timeout', 'links',
+               'stack_id', 'status', 'health_status', 'merge_labels')
+DETAIL_FIELDS = (
+    'uuid', 'name', 'cluster_template_id', 'keypair', 'node_count',
+    'master_count', 'docker_volume_size', 'labels', 'master_flavor_id',
+    'flavor_id', 'create_timeout', 'links', 'stack_id', 'status',
+    'status_reason', 'health_status', 'health_status_reason',
+    'discovery_url', 'api_address', 'coe_version', 'container_version',
+    'project_id', 'user_id', 'node_addresses', 'master_addresses', 'faults',
+    'fixed_network', 'fixed_subnet', 'floating_ip_enabled', 'merge_labels',
+    'labels_overridden', 'labels_added', 'labels_skipped',
+    'master_lb_enabled', 'created_at', 'updated_at')
+
+
+def _derived(cluster, nodegroups):
+    masters = [ng for ng in nodegroups if ng.role == 'master']
+    workers = [ng for ng in nodegroups if ng.role != 'master']
+    return {
+        'node_count': sum(ng.node_count for ng in workers),
+        'master_count': sum(ng.node_count for ng in masters),
+        'node_addresses': [a for ng in workers for a in ng.node_addresses],
+        'master_addresses': [a for ng in masters for a in ng.node_addresses],
+        'faults': {ng.name: ng.status_reason for ng in nodegroups
+                   if ng.status in states.FAILED},
+    }
+
+
+def label_diff(base, labels):
+    """Magnum's labels_overridden / _added / _skipped of ``labels``
+    against ``base`` (the template's, or the cluster's for nodegroups)."""
+    base = base or {}
+    labels = labels or {}
+    return {
+        'labels_overridden': {k: base[k] for k in labels
+                              if k in base and base[k] != labels[k]},
+        'labels_added': {k: v for k, v in labels.items() if k not in base},
+        'labels_skipped': {k: v for k, v in base.items()
+                           if k not in labels},
+    }
+
+
+def serialize(request, cluster, nodegroups, template=None, fields=None,
+              show=False):
+    """A cluster as the API shows it. ``template`` is needed for detail
+    (labels_*), ``show`` adds ``faults`` to failed clusters."""
+    values = {f: getattr(cluster, f, None) for f in DETAIL_FIELDS}
+    values.update(_derived(cluster, nodegroups))
+    values['status'] = states.magnum_status(cluster.status)
+    values['merge_labels'] = False
+    values['links'] = collection.links(request, f'clusters/{cluster.uuid}')
+    for stamp in ('created_at', 'updated_at'):
+        values[stamp] = collection.timestamp(getattr(cluster, stamp))
+    if template is not None:
+        values.update(label_diff(template.labels, cluster.labels))
+    body = {}
+    for field in fields or DETAIL_FIELDS:
+        if field == 'faults' and not (
+                show and cluster.status in states.FAILED):
+            continue
+        if field == 'stack_id' and request.at_least(mv.CLUSTER_ID):
+            body['cluster_id'] = values['stack_id']
+            continue
+        body[field] = values[field]
+    return body
+
+
+def _list(request, rule, all_projects_rule, url, detailed):
+    policy.authorize(rule, request.context, scope.own_target(request))
+    paging = collection.paging(request, models.Cluster)
+    rows = db_api.cluster_list(
+        project_id=scope.project_filter(request, all_projects_rule),
+        **paging)
+    nodegroups = db_api.nodegroups_by_cluster([r.uuid for r in rows])
+    templates = {}
+    if detailed:
+        templates = db_api.templates_by_uuid(
+            {r.cluster_template_id for r in rows})
+    items = [serialize(request, r, nodegroups[r.uuid],
+                       templates.get(r.cluster_template_id),
+                       None if detailed else LIST_FIELDS) for r in rows]
+    return collection.collection(request, 'clusters', items, paging, url,
+                                 lambda item: item['uuid'])
+
+
+def get_all(request):
+    """List clusters (trimmed items)."""
+    return _list(request, rules.GET_ALL, rules.GET_ALL_ALL_PROJECTS,
+                 'clusters', detailed=False)
+
+
+def detail(request):
+    """List clusters with every field."""
+    return _list(request, rules.DETAIL, rules.DETAIL_ALL_PROJECTS,
+                 'clusters/detail', detailed=True)
+
+
+def load(request, ident, all_projects_rule=None):
+    """Find a cluster the caller may see. Without ``all_projects_rule``
+    the lookup stays in the caller's project even for admins."""
+    project = (request.context.project_id if all_projects_rule is None
+               else scope.project_filter(request, all_projects_rule))
+    return db_api.cluster_get(ident, project_id=project)
+
+
+def get_one(request, ident):
+    """Show one cluster."""
+    collection.check_params(request.params, ())
+    cluster = load(request, ident, rules.GET_ONE_ALL_PROJECTS)
+    policy.authorize(rules.GET, request.context, scope.target_of(cluster))
+    nodegroups = db_api.nodegroups_by_cluster([cluster.uuid])[cluster.uuid]
+    template = db_api.templates_by_uuid(
+        [cluster.cluster_template_id]).get(cluster.cluster_template_id)
+    return serialize(request, cluster, nodegroups, template, show=True)
+
+
+def create(request):
+    """Create a cluster: 202 with its uuid; the conductor builds it."""
+    policy.authorize(rules.CREATE, request.context, scope.own_target(request))
+    body = validation.validate(schema.CREATE, request.json('cluster'),
+                               'cluster')
+    template = cluster_defaults.find_template(
+        request, body['cluster_template_id'])
+    values, nodegroups = cluster_defaults.apply(request, body, template)
+    cluster_defaults.check_quota(request.context.project_id)
+    cluster = db_api.cluster_create(values, nodegroups)
+    work.start(request, 'cluster_create', cluster.uuid)
+    return routing.Reply({'uuid': cluster.uuid}, 202)
+
+
+def _rollback(request):
+    params = request.params
+    allowed = ('rollback',) if request.at_least(mv.ROLLBACK) else ()
+    collection.check_params(params, allowed)
+    if 'rollback' not in params:
+        return False
+    value = validation.to_bool(params['rollback'])
+    if value is None:
+        raise exception.InvalidField(field='rollback',
+                                     value=params['rollback'],
+                                     reason='Value should be a boolean')
+    return value
+
+
+def patch(request, ident):
+    """Change node_count (default workers) or health: 202."""
+    rollback = _rollback(request)
+    ops = jsonpatch.validate_ops(request.json('patch'),
+                                 internal=schema.PATCH_INTERNAL,
+                                 mandatory=('/cluster_template_id',))
+    cluster = load(request, ident, rules.UPDATE_ALL_PROJECTS)
+    policy.authorize(rules.UPDATE, request.context, scope.target_of(cluster))
+    policy.authorize(rules.UPDATE_HEALTH_STATUS, request.context)
+    nodegroups = db_api.nodegroups_by_cluster([cluster.uuid])[cluster.uuid]
+    worker = cluster_defaults.default_nodegroup(nodegroups, 'worker')
+    current = serialize(request, cluster, nodegroups)
+    current['node_count'] = worker.node_count if worker else 0
+    patched = jsonpatch.apply(current, ops,
+                              structured=('labels', 'health_status_reason'))
+    changes = {k: v for k, v in patched.items() if v != current[k]}
+    changes = validation.validate(
+        dict(schema.PATCH_DOCUMENT, additionalProperties=True), changes,
+        'cluster')
+    changes = {k: v for k, v in changes.items() if v != current[k]}
+    refused = sorted(set(changes) - set(schema.PATCH_DOCUMENT['properties']))
+    if refused:
+        raise exception.InvalidParameterValue(
+            err=f"cannot change cluster property(ies) {', '.join(refused)}.")
+    validation.check_document(schema.PATCH_DOCUMENT, changes)
+    _apply_patch(request, cluster, worker, changes, rollback)
+    return routing.Reply({'uuid': cluster.uuid}, 202)
+
+
+def _apply_patch(request, cluster, worker, changes, rollback):
+    health = {k: changes[k] for k in ('health_status',
+                                       'health_status_reason')
+              if k in changes}
+    if health:
+        db_api.cluster_update(cluster.uuid, health)
+    if 'node_count' not in changes:
+        return
+    count = changes['node_count']
+    if worker is None:
+        raise exception.InvalidParameterValue(
+            err='The cluster has no default worker nodegroup.')
+    cluster_defaults.check_zero_nodes(request, count)
+    cluster_defaults.check_range(worker, count)
+    db_api.cluster_claim(
+        cluster.uuid, states.UPDATE, 'cluster_update',
+        args={'nodegroup': worker.uuid, 'rollback': rollback},
+        nodegroup_updates={worker.uuid: {'node_count': count,
+                                         'status': states.UPDATING}})
+    work.start(request, 'cluster_update', cluster.uuid)
+
+
+def delete(request, ident):
+    """Delete a cluster in any status: 204; the conductor removes it."""
+    collection.check_params(request.params, ())
+    cluster = load(request, ident, rules.DELETE_ALL_PROJECTS)
+    policy.authorize(rules.DELETE, request.context, scope.target_of(cluster))
+    if cluster.status != states.DELETING:
+        db_api.cluster_claim(cluster.uuid, states.DELETE, 'cluster_delete')
+    # Casting again for a cluster already being deleted is harmless and
+    # re-drives a delete whose first message was lost.
+    work.start(request, 'cluster_delete', cluster.uuid)
+    return routing.Reply(None, 204)
+
+
+def _missing_ident(request):
+    raise exception.MissingArgument(name='cluster_ident')
+
+
+ROUTES = [
+    ('GET', '/clusters', get_all),
+    ('POST', '/clusters', create),
+    ('PATCH', '/clusters', _missing_ident),
+    ('DELETE', '/clusters', _missing_ident),
+    ('GET', '/clusters/detail', detail),
+    ('GET', '/clusters/{ident}', get_one),
+    ('PATCH', '/clusters/{ident}', patch),
+    ('DELETE', '/clusters/{ident}', delete),
+]

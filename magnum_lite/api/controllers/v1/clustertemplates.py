@@ -1,0 +1,168 @@
+"""``/v1/clustertemplates``."""
+
+from magnum_lite.api import collection
+from magnum_lite.api import jsonpatch
+from magnum_lite.api import routing
+from magnum_lite.api import scope
+from magnum_lite.api import validation
+from magnum_lite.api.schemas import cluster_template as schema
+from magnum_lite.common import exception
+from magnum_lite.common import names
+from magnum_lite.common import policy
+from magnum_lite.common.policies import cluster_template as rules
+from magnum_lite.db import api as db_api
+from magnum_lite.db import models
+
+FIELDS = (
+    'uuid', 'name', 'coe', 'image_id', 'flavor_id', 'master_flavor_id',
+    'dns_nameserver', 'keypair_id', 'external_network_id', 'fixed_network',
+    'fixed_subnet', 'network_driver', 'apiserver_port', 'docker_volume_size',
+    'cluster_distro', 'links', 'http_proxy', 'https_proxy', 'no_proxy',
+    'volume_driver', 'registry_enabled', 'labels', 'tls_disabled', 'public',
+    'server_type', 'insecure_registry', 'docker_storage_driver',
+    'master_lb_enabled', 'floating_ip_enabled', 'project_id', 'user_id',
+    'hidden', 'tags', 'driver', 'created_at', 'updated_at')
+_STORED = tuple(f for f in FIELDS
+                if f not in ('links', 'created_at', 'updated_at'))
+
+
+def serialize(request, template):
+    """A template as the API shows it (list and detail alike)."""
+    body = {}
+    for field in FIELDS:
+        if field == 'links':
+            body[field] = collection.links(
+                request, f'clustertemplates/{template.uuid}')
+        elif field in ('created_at', 'updated_at'):
+            body[field] = collection.timestamp(getattr(template, field))
+        else:
+            body[field] = getattr(template, field)
+    return body
+
+
+def _list(request, rule, all_projects_rule, url):
+    policy.authorize(rule, request.context, scope.own_target(request))
+    paging = collection.paging(request, models.ClusterTemplate)
+    rows = db_api.template_list(
+        visible_to=scope.project_filter(request, all_projects_rule),
+        **paging)
+    return collection.collection(
+        request, 'clustertemplates', [serialize(request, r) for r in rows],
+        paging, url, lambda item: item['uuid'])
+
+
+def get_all(request):
+    """List templates visible to the caller."""
+    return _list(request, rules.GET_ALL, rules.GET_ALL_ALL_PROJECTS,
+                 'clustertemplates')
+
+
+def detail(request):
+    """List templates visible to the caller, with detail (same shape)."""
+    return _list(request, rules.DETAIL, rules.DETAIL_ALL_PROJECTS,
+                 'clustertemplates/detail')
+
+
+def load(request, ident, all_projects_rule):
+    """Find a template the caller may see, by uuid or name."""
+    return db_api.template_get(
+        ident, visible_to=scope.project_filter(request, all_projects_rule))
+
+
+def get_one(request, ident):
+    """Show one template."""
+    collection.check_params(request.params, ())
+    template = load(request, ident, rules.GET_ONE_ALL_PROJECTS)
+    if not template.public:
+        policy.authorize(rules.GET, request.context,
+                         scope.target_of(template))
+    return serialize(request, template)
+
+
+def _authorize_publish(request):
+    if not policy.check(rules.PUBLISH, request.context):
+        raise exception.ClusterTemplatePublishDenied()
+
+
+def create(request):
+    """Create a template: 201 with the template and a Location."""
+    policy.authorize(rules.CREATE, request.context, scope.own_target(request))
+    body = validation.validate(schema.CREATE,
+                               request.json('clustertemplate'),
+                               'clustertemplate')
+    values = {k: v for k, v in body.items() if v is not None}
+    if values.get('public') or values.get('hidden'):
+        _authorize_publish(request)
+    for key, default in schema.DEFAULTS.items():
+        values.setdefault(key, default)
+    if not values.get('name'):
+        values['name'] = names.generate('template')
+    values['project_id'] = request.context.project_id
+    values['user_id'] = request.context.user_id
+    template = db_api.template_create(values)
+    body = serialize(request, template)
+    return routing.Reply(body, 201, {'Location': body['links'][0]['href']})
+
+
+def _allowed_in_use(changes):
+    """Changes Magnum allows on a template that clusters use."""
+    if set(changes) == {'name'} or set(changes) == {'hidden'}:
+        return True
+    if set(changes) == {'public'}:
+        return changes['public'] is True
+    if set(changes) == {'tags'}:
+        return changes['tags'] is not None
+    return False
+
+
+def patch(request, ident):
+    """Apply a JSON patch to a template: 200 with the result."""
+    collection.check_params(request.params, ())
+    ops = jsonpatch.validate_ops(request.json('patch'),
+                                 mandatory=schema.NOT_REMOVABLE)
+    template = load(request, ident, rules.UPDATE_ALL_PROJECTS)
+    policy.authorize(rules.UPDATE, request.context, scope.target_of(template))
+    current = {f: getattr(template, f) for f in _STORED}
+    patched = jsonpatch.apply(current, ops, schema.DEFAULTS, ('labels',))
+    patched = _coerce(patched)
+    validation.check_document(schema.DOCUMENT, patched)
+    changes = {k: v for k, v in patched.items() if v != current[k]}
+    if 'public' in changes or 'hidden' in changes:
+        _authorize_publish(request)
+    if changes:
+        template = db_api.template_update(template.uuid, changes,
+                                          _allowed_in_use)
+    return serialize(request, template)
+
+
+def _coerce(document):
+    props = schema.DOCUMENT['properties']
+    coerced = validation.validate(
+        {'properties': props, 'additionalProperties': True},
+        {k: v for k, v in document.items() if k in props}, 'clustertemplate')
+    return dict(document, **coerced)
+
+
+def delete(request, ident):
+    """Delete a template no cluster uses: 204."""
+    collection.check_params(request.params, ())
+    template = load(request, ident, rules.DELETE_ALL_PROJECTS)
+    policy.authorize(rules.DELETE, request.context, scope.target_of(template))
+    db_api.template_delete(template.uuid)
+    return routing.Reply(None, 204)
+
+
+def _missing_ident(request):
+    raise exception.MissingArgument(name='clustertemplate_ident')
+
+
+ROUTES = [
+    ('GET', '/clustertemplates', get_all),
+    ('POST', '/clustertemplates', create),
+    ('PATCH', '/clustertemplates', _missing_ident),
+    ('DELETE', '/clustertemplates', _missing_ident),
+    ('GET', '/clustertemplates/detail', detail),
+    ('GET', '/clustertemplates/{ident}', get_one),
+    ('PATCH', '/clustertemplates/{ident}', patch),
+    ('DELETE', '/clustertemplates/{ident}', delete),
+]

@@ -1,0 +1,32 @@
+"""``/v1/mservices``: the conductors, from their heartbeats."""
+
+from magnum_lite.api import collection
+from magnum_lite.common import policy
+from magnum_lite.common.policies import misc as rules
+from magnum_lite.conf import CONF
+from magnum_lite.db import api as db_api
+
+
+def serialize(service, down_before):
+    """A service row with its derived ``state``."""
+    seen = service.last_seen_up or service.updated_at or service.created_at
+    up = seen is not None and seen >= down_before and not service.forced_down
+    return {'host': service.host, 'binary': service.binary,
+            'state': 'up' if up else 'down', 'id': service.id,
+            'report_count': service.report_count,
+            'disabled': service.disabled,
+            'disabled_reason': service.disabled_reason,
+            'created_at': collection.timestamp(service.created_at),
+            'updated_at': collection.timestamp(service.updated_at)}
+
+
+def get_all(request):
+    """List every conductor (admin only)."""
+    collection.check_params(request.params, ())
+    policy.authorize(rules.SERVICE_GET_ALL, request.context)
+    down_before = db_api.age(CONF.conductor.service_down_time)
+    return {'mservices': [serialize(s, down_before)
+                          for s in db_api.service_list()]}
+
+
+ROUTES = [('GET', '/mservices', get_all)]

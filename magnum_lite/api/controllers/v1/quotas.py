@@ -1,0 +1,106 @@
+"""``/v1/quotas`` (microversion 1.6 in name; served at every version)."""
+
+from magnum_lite.api import collection
+from magnum_lite.api import routing
+from magnum_lite.api import scope
+from magnum_lite.api import validation
+from magnum_lite.api.schemas import types
+from magnum_lite.common import exception
+from magnum_lite.common import policy
+from magnum_lite.common.policies import misc as rules
+from magnum_lite.conf import CONF
+from magnum_lite.db import api as db_api
+from magnum_lite.db import models
+
+_BODY = types.obj({
+    'project_id': types.string(),
+    'resource': types.enum('Cluster'),
+    'hard_limit': types.integer(0),
+    **types.read_only('id', 'created_at', 'updated_at'),
+})
+
+
+def serialize(quota):
+    """A quota row as the API shows it."""
+    return {'id': quota.id, 'hard_limit': quota.hard_limit,
+            'project_id': quota.project_id, 'resource': quota.resource,
+            'created_at': collection.timestamp(quota.created_at),
+            'updated_at': collection.timestamp(quota.updated_at)}
+
+
+def get_all(request):
+    """List quotas (own project; ``all_tenants=true``: every project)."""
+    policy.authorize(rules.QUOTA_GET_ALL, request.context,
+                     scope.own_target(request))
+    paging = collection.paging(request, models.Quota, extra=('all_tenants',),
+                               integer_marker=True)
+    every = validation.to_bool(request.params.get('all_tenants', False))
+    if every is None:
+        raise exception.InvalidField(
+            field='all_tenants', value=request.params['all_tenants'],
+            reason='Value should be a boolean')
+    project = None if every and request.context.is_admin \
+        else request.context.project_id
+    rows = db_api.quota_list(project_id=project, **paging)
+    return collection.collection(request, 'quotas',
+                                 [serialize(r) for r in rows], paging,
+                                 'quotas', lambda item: item['id'])
+
+
+def get_one(request, project_id, resource):
+    """Show a project's quota (a default one when no row exists)."""
+    collection.check_params(request.params, ())
+    policy.authorize(rules.QUOTA_GET, request.context,
+                     {'project_id': project_id,
+                      'user_id': request.context.user_id})
+    if not request.context.is_admin and \
+            project_id != request.context.project_id:
+        raise exception.NotAuthorized()
+    quota = db_api.quota_get(project_id, resource)
+    if quota is None:
+        return {'hard_limit': CONF.quotas.max_clusters_per_project,
+                'project_id': project_id, 'resource': resource}
+    return serialize(quota)
+
+
+def create(request):
+    """Create a quota: 201."""
+    policy.authorize(rules.QUOTA_CREATE, request.context,
+                     scope.own_target(request))
+    body = validation.validate(_BODY, request.json('quota'), 'quota')
+    if not body.get('project_id'):
+        raise exception.InvalidField(field='project_id', value=None,
+                                     reason='Mandatory field missing.')
+    hard_limit = 1 if body.get('hard_limit') is None else body['hard_limit']
+    quota = db_api.quota_create(body['project_id'],
+                                body.get('resource') or 'Cluster', hard_limit)
+    return routing.Reply(serialize(quota), 201)
+
+
+def update(request, project_id, resource):
+    """Change a quota (a quota object, not a JSON patch): 202."""
+    collection.check_params(request.params, ())
+    policy.authorize(rules.QUOTA_UPDATE, request.context,
+                     scope.own_target(request))
+    body = validation.validate(_BODY, request.json('quota'), 'quota')
+    hard_limit = 1 if body.get('hard_limit') is None else body['hard_limit']
+    quota = db_api.quota_update(project_id, resource, hard_limit)
+    return routing.Reply(serialize(quota), 202)
+
+
+def delete(request, project_id, resource):
+    """Delete a quota: 204."""
+    collection.check_params(request.params, ())
+    policy.authorize(rules.QUOTA_DELETE, request.context,
+                     scope.own_target(request))
+    db_api.quota_delete(project_id, resource)
+    return routing.Reply(None, 204)
+
+
+ROUTES = [
+    ('GET', '/quotas', get_all),
+    ('POST', '/quotas', create),
+    ('GET', '/quotas/{project_id}/{resource}', get_one),
+    ('PATCH', '/quotas/{project_id}/{resource}', update),
+    ('DELETE', '/quotas/{project_id}/{resource}', delete),
+]

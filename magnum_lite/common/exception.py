@@ -1,0 +1,195 @@
+"""Every error magnum-lite raises on purpose.
+
+The base classes carry the HTTP meaning; subclasses only set the message.
+The API turns any ``MagnumLiteError`` into Magnum's error envelope with
+``code = "client"`` (or ``"server"`` for 5xx).
+"""
+
+
+class MagnumLiteError(Exception):
+    """Base of our errors. ``message`` is a format string over kwargs."""
+
+    code = 500
+    message = 'An unknown error occurred.'
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if message is None:
+            message = self.message % kwargs
+        self.msg = message
+        super().__init__(message)
+
+    def __str__(self):
+        return self.msg
+
+
+class Invalid(MagnumLiteError):
+    code = 400
+    message = 'Invalid input: %(reason)s'
+
+
+class NotAuthorized(MagnumLiteError):
+    code = 403
+    message = 'Not authorized.'
+
+
+class NotFound(MagnumLiteError):
+    code = 404
+    message = 'Resource could not be found.'
+
+
+class NotAcceptable(MagnumLiteError):
+    code = 406
+    message = 'Not Acceptable'
+
+
+class Conflict(MagnumLiteError):
+    code = 409
+    message = 'Conflict.'
+
+
+class UnsupportedMediaType(MagnumLiteError):
+    code = 415
+    message = 'Unknown mimetype: %(mimetype)s'
+
+
+class ServiceUnavailable(MagnumLiteError):
+    code = 503
+    message = 'Service unavailable: %(reason)s'
+
+
+# 400 -----------------------------------------------------------------------
+
+class InvalidParameterValue(Invalid):
+    message = '%(err)s'
+
+
+class InvalidField(Invalid):
+    message = ('Invalid input for field/attribute %(field)s. '
+               'Value: \'%(value)s\'. %(reason)s')
+
+
+class UnknownArgument(Invalid):
+    message = 'Unknown argument: "%(name)s"'
+
+
+class UnknownAttributes(Invalid):
+    message = 'Unknown attributes for argument %(argument)s: %(names)s'
+
+
+class MissingArgument(Invalid):
+    message = 'Missing argument: "%(name)s"'
+
+
+class MalformedJson(Invalid):
+    message = 'Request is not in valid JSON format'
+
+
+class PatchError(Invalid):
+    message = "Couldn't apply patch '%(patch)s'. Reason: %(reason)s"
+
+
+class ClusterTemplateReferenced(Invalid):
+    message = ('ClusterTemplate %(clustertemplate)s is referenced by one or '
+               'multiple clusters.')
+
+
+class ClusterTemplateNotFoundBadRequest(Invalid):
+    message = 'ClusterTemplate %(clustertemplate)s could not be found.'
+
+
+class ClusterNotFoundBadRequest(Invalid):
+    message = 'Cluster %(cluster)s could not be found.'
+
+
+class InvalidState(Invalid):
+    message = ('%(action)s a cluster when status is "%(status)s" is not '
+               'supported.')
+
+
+# 403 -----------------------------------------------------------------------
+
+class PolicyNotAuthorized(NotAuthorized):
+    message = "Policy doesn't allow %(action)s to be performed."
+
+
+class ClusterTemplatePublishDenied(NotAuthorized):
+    message = ('Not authorized to set public or hidden flag for cluster '
+               'template.')
+
+
+class QuotaExceeded(NotAuthorized):
+    message = ('Resource limit exceeded: You have reached the maximum '
+               'clusters per project, %(limit)d. You may delete a cluster '
+               'to make room for a new one.')
+
+
+# 404 -----------------------------------------------------------------------
+
+class ClusterTemplateNotFound(NotFound):
+    message = 'ClusterTemplate %(clustertemplate)s could not be found.'
+
+
+class ClusterNotFound(NotFound):
+    message = 'Cluster %(cluster)s could not be found.'
+
+
+class NodeGroupNotFound(NotFound):
+    message = 'Nodegroup %(nodegroup)s could not be found.'
+
+
+class QuotaNotFound(NotFound):
+    message = ('Quota could not be found: project_id %(project_id)s '
+               'resource %(resource)s.')
+
+
+class CertificateNotFound(NotFound):
+    message = 'The CA of cluster %(cluster)s could not be found.'
+
+
+class FederationNotFound(NotFound):
+    message = 'Federation %(federation)s could not be found.'
+
+
+# 409 -----------------------------------------------------------------------
+
+class AmbiguousName(Conflict):
+    message = ('Multiple %(plural)s exist with same name. Please use the '
+               '%(kind)s uuid instead.')
+
+
+class DuplicateUuid(Conflict):
+    message = 'A %(kind)s with UUID %(uuid)s already exists.'
+
+
+class QuotaAlreadyExists(Conflict):
+    message = ('Quota for project %(project_id)s already exists for '
+               'resource %(resource)s.')
+
+
+class NodeGroupAlreadyExists(Conflict):
+    message = ('A node group with name %(name)s already exists in the '
+               'cluster %(cluster)s.')
+
+
+class NodeGroupInvalid(Conflict):
+    message = '%(attr)s for %(nodegroup)s is invalid (%(expl)s).'
+
+
+class ClusterBusy(Conflict):
+    message = ('Cluster %(cluster)s is busy (status %(status)s); try again '
+               'when the current operation has finished.')
+
+
+class ApiAddressNotReady(Conflict):
+    message = 'Cluster API address is not available yet'
+
+
+# Conductor-side -------------------------------------------------------------
+
+class ClusterLocked(Conflict):
+    message = 'Cluster %(cluster)s is locked by conductor %(host)s.'
+
+
+class DriverNotFound(Invalid):
+    message = 'Cluster driver %(name)s is not installed.'

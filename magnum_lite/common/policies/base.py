@@ -1,0 +1,64 @@
+"""Base rules, with Magnum's names and its secure (new) defaults."""
+
+from oslo_policy import policy
+
+RULE_ADMIN = 'rule:context_is_admin'
+ADMIN_OR_PROJECT_READER = 'rule:admin_or_project_reader'
+ADMIN_OR_PROJECT_MEMBER = 'rule:admin_or_project_member'
+ADMIN_OR_PROJECT_MEMBER_USER = 'rule:admin_or_project_member_user'
+ADMIN_OR_PROJECT_READER_USER = 'rule:admin_or_project_reader_user'
+ADMIN_OR_PROJECT_MEMBER_USER_OR_CLUSTER_USER = (
+    'rule:admin_or_project_member_user_or_cluster_user')
+PROJECT_MEMBER_DENY_CLUSTER_USER = 'rule:project_member_deny_cluster_user'
+ADMIN_OR_PROJECT_MEMBER_DENY_CLUSTER_USER = (
+    'rule:admin_or_project_member_deny_cluster_user')
+ADMIN_OR_PROJECT_READER_DENY_CLUSTER_USER = (
+    'rule:admin_or_project_reader_deny_cluster_user')
+
+# As in Magnum's current defaults, the *_deny_cluster_user rules equal their
+# plain twins; they keep their own names so operators can tighten them.
+
+RULES = [
+    policy.RuleDefault('context_is_admin', 'role:admin',
+                       description='Who is an administrator.'),
+    policy.RuleDefault('admin_or_owner',
+                       'is_admin:True or project_id:%(project_id)s'),
+    policy.RuleDefault('admin_or_user',
+                       'is_admin:True or user_id:%(user_id)s'),
+    policy.RuleDefault('is_user', 'user_id:%(user_id)s'),
+    policy.RuleDefault('project_member',
+                       'role:member and project_id:%(project_id)s'),
+    policy.RuleDefault('project_reader',
+                       'role:reader and project_id:%(project_id)s'),
+    policy.RuleDefault('admin_or_project_reader',
+                       'rule:context_is_admin or rule:project_reader'),
+    policy.RuleDefault('admin_or_project_member',
+                       'rule:context_is_admin or rule:project_member'),
+    policy.RuleDefault('admin_or_project_member_user',
+                       'rule:context_is_admin or '
+                       '(rule:project_member and rule:is_user)'),
+    policy.RuleDefault('admin_or_project_reader_user',
+                       'rule:context_is_admin or '
+                       '(rule:project_reader and rule:is_user)'),
+    policy.RuleDefault('admin_or_project_member_user_or_cluster_user',
+                       'rule:context_is_admin or '
+                       '(rule:project_member and rule:is_user)'),
+    policy.RuleDefault('project_member_deny_cluster_user',
+                       'rule:project_member'),
+    policy.RuleDefault('admin_or_project_member_deny_cluster_user',
+                       'rule:context_is_admin or rule:project_member'),
+    policy.RuleDefault('admin_or_project_reader_deny_cluster_user',
+                       'rule:context_is_admin or rule:project_reader'),
+]
+
+
+def rule(name, check_str, description, operations, project_scoped=True):
+    """A DocumentedRuleDefault with Magnum's scope conventions."""
+    return policy.DocumentedRuleDefault(
+        name=name, check_str=check_str, description=description,
+        operations=[{'path': p, 'method': m} for m, p in operations],
+        scope_types=['project'] if project_scoped else None)
+
+
+def list_rules():
+    return RULES

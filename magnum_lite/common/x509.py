@@ -1,0 +1,95 @@
+"""Cluster certificate authorities and CSR signing (cryptography)."""
+
+import datetime
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtensionOID
+from cryptography.x509.oid import NameOID
+
+from magnum_lite.common import exception
+
+CA_TYPES = ('kubernetes', 'etcd', 'front_proxy')
+CA_VALIDITY = datetime.timedelta(days=5 * 365)
+CERT_VALIDITY = datetime.timedelta(days=1825)
+_ALLOWED_EXTENSIONS = {ExtensionOID.KEY_USAGE, ExtensionOID.EXTENDED_KEY_USAGE,
+                       ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
+                       ExtensionOID.BASIC_CONSTRAINTS,
+                       ExtensionOID.SUBJECT_KEY_IDENTIFIER}
+
+
+def _now():
+    return datetime.datetime.now(datetime.UTC)
+
+
+def generate_ca(common_name):
+    """A self-signed CA: (certificate PEM, private key PEM)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = _now()
+    cert = (x509.CertificateBuilder()
+            .subject_name(name).issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + CA_VALIDITY)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0),
+                           critical=True)
+            .add_extension(x509.KeyUsage(
+                digital_signature=False, content_commitment=False,
+                key_encipherment=False, data_encipherment=False,
+                key_agreement=False, key_cert_sign=True, crl_sign=True,
+                encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(
+                key.public_key()), critical=False)
+            .sign(key, hashes.SHA256()))
+    key_pem = key.private_bytes(serialization.Encoding.PEM,
+                                serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return cert.public_bytes(serialization.Encoding.PEM).decode(), \
+        key_pem.decode()
+
+
+def _load_csr(csr_pem):
+    try:
+        csr = x509.load_pem_x509_csr(csr_pem.encode())
+    except (ValueError, TypeError) as err:
+        raise exception.InvalidParameterValue(
+            err=f'Received invalid csr: {err}')
+    if not csr.is_signature_valid:
+        raise exception.InvalidParameterValue(
+            err='Received invalid csr: bad signature')
+    return csr
+
+
+def sign_csr(csr_pem, ca_cert_pem, ca_key_pem):
+    """Sign a CSR with a cluster CA; return the certificate PEM."""
+    csr = _load_csr(csr_pem)
+    ca_cert = x509.load_pem_x509_certificate(ca_cert_pem.encode())
+    ca_key = serialization.load_pem_private_key(ca_key_pem.encode(), None)
+    now = _now()
+    builder = (x509.CertificateBuilder()
+               .subject_name(csr.subject).issuer_name(ca_cert.subject)
+               .public_key(csr.public_key())
+               .serial_number(x509.random_serial_number())
+               .not_valid_before(now - datetime.timedelta(days=1))
+               .not_valid_after(now + CERT_VALIDITY))
+    for ext in csr.extensions:
+        if ext.oid not in _ALLOWED_EXTENSIONS:
+            if ext.critical:
+                raise exception.InvalidParameterValue(
+                    err=f"Extension '{ext.oid._name}' not allowed")
+            continue
+        if ext.oid in (ExtensionOID.BASIC_CONSTRAINTS,
+                       ExtensionOID.SUBJECT_KEY_IDENTIFIER):
+            continue
+        builder = builder.add_extension(ext.value, ext.critical)
+    builder = builder.add_extension(
+        x509.BasicConstraints(ca=False, path_length=None), critical=True)
+    builder = builder.add_extension(
+        x509.SubjectKeyIdentifier.from_public_key(csr.public_key()),
+        critical=False)
+    cert = builder.sign(ca_key, hashes.SHA256())
+    return cert.public_bytes(serialization.Encoding.PEM).decode()

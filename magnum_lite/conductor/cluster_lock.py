@@ -1,0 +1,35 @@
+"""The per-cluster lock: one conductor at a time works on a cluster."""
+
+import contextlib
+import logging
+import time
+
+from magnum_lite.common import exception
+from magnum_lite.conf import CONF
+from magnum_lite.db import api as db_api
+
+LOG = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def locked(cluster_uuid, purpose, wait=0.0):
+    """Hold the cluster lock for ``purpose``; raise ClusterLocked if
+    another live conductor holds it for longer than ``wait`` seconds.
+
+    The lock is a reservation column taken by a conditional UPDATE, so it
+    survives nothing but the conductor's heartbeats: the lock of a
+    conductor that stopped heartbeating is broken by the next taker.
+    """
+    host = CONF.conductor.host
+    stale_before = db_api.age(CONF.conductor.service_down_time)
+    deadline = time.monotonic() + wait
+    while not db_api.cluster_reserve(cluster_uuid, host, stale_before):
+        if time.monotonic() >= deadline:
+            raise exception.ClusterLocked(cluster=cluster_uuid,
+                                          host='another conductor')
+        time.sleep(0.2)
+    LOG.debug('Locked cluster %s for %s', cluster_uuid, purpose)
+    try:
+        yield
+    finally:
+        db_api.cluster_release(cluster_uuid, host)

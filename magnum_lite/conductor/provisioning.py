@@ -1,0 +1,158 @@
+"""Carrying out claimed operations and settling their outcome.
+
+The API has already moved the cluster to an in-progress state and
+recorded the operation in the row; here a conductor hands it to the
+driver (under the cluster lock) and, when the driver reports the
+deployment finished, settles the cluster and its nodegroups.
+"""
+
+import logging
+
+from magnum_lite.common import context as ml_context
+from magnum_lite.common import exception
+from magnum_lite.common import secrets
+from magnum_lite.common import states
+from magnum_lite.common import x509
+from magnum_lite.conductor import cluster_lock
+from magnum_lite.db import api as db_api
+from magnum_lite.drivers import base
+from magnum_lite.drivers import registry
+
+LOG = logging.getLogger(__name__)
+
+
+def _driver(cluster):
+    template = db_api.templates_by_uuid(
+        [cluster.cluster_template_id])[cluster.cluster_template_id]
+    return registry.for_template(template)
+
+
+def _nodegroups(cluster):
+    return db_api.nodegroups_by_cluster([cluster.uuid])[cluster.uuid]
+
+
+def ensure_certificates(cluster):
+    """Create the cluster's CAs unless they exist (idempotent)."""
+    for ca_type in x509.CA_TYPES:
+        try:
+            db_api.certificate_get(cluster.uuid, ca_type)
+            continue
+        except exception.CertificateNotFound:
+            pass
+        cert, key = x509.generate_ca(cluster.name or cluster.uuid)
+        db_api.certificate_put(cluster.uuid, ca_type, cert,
+                               secrets.encrypt(key))
+
+
+def rotate_certificates(cluster):
+    """Replace every CA of the cluster."""
+    for ca_type in x509.CA_TYPES:
+        cert, key = x509.generate_ca(cluster.name or cluster.uuid)
+        db_api.certificate_put(cluster.uuid, ca_type, cert,
+                               secrets.encrypt(key))
+
+
+def drive(context, cluster_uuid, operation, wait=30.0):
+    """Hand the claimed ``operation`` of a cluster to its driver.
+
+    A message for an operation the cluster no longer has (it was
+    superseded, e.g. by a delete) is dropped.
+    """
+    try:
+        with cluster_lock.locked(cluster_uuid, operation, wait=wait):
+            cluster = db_api.cluster_get(cluster_uuid)
+            if cluster.operation != operation or \
+                    cluster.status not in states.IN_PROGRESS:
+                LOG.info('Dropping %s for cluster %s: it now has %s (%s)',
+                         operation, cluster_uuid, cluster.operation,
+                         cluster.status)
+                return
+            _start(context, cluster, operation)
+    except exception.ClusterNotFound:
+        LOG.info('Cluster %s is gone; nothing to %s', cluster_uuid,
+                 operation)
+    except exception.ClusterLocked:
+        LOG.warning('Cluster %s stays locked; the stuck-work periodic '
+                    'will retry %s', cluster_uuid, operation)
+
+
+def _start(context, cluster, operation):
+    driver = _driver(cluster)
+    nodegroups = _nodegroups(cluster)
+    values = {'operation_driven_at': db_api.age(0)}
+    try:
+        if operation == 'cluster_create':
+            ensure_certificates(cluster)
+            values['stack_id'] = driver.create_cluster(context, cluster,
+                                                       nodegroups)
+        elif operation == 'cluster_delete':
+            driver.delete_cluster(context, cluster, nodegroups)
+        else:
+            if operation == 'ca_rotate':
+                rotate_certificates(cluster)
+            driver.update_cluster(context, cluster, nodegroups, operation,
+                                  cluster.operation_args or {})
+    except exception.MagnumLiteError as err:
+        LOG.warning('%s of cluster %s failed: %s', operation, cluster.uuid,
+                    err)
+        settle(cluster, base.Observation(base.FAILED, str(err)))
+        return
+    db_api.cluster_update(cluster.uuid, values)
+
+
+def settle(cluster, observation):
+    """Apply what the driver observed to a cluster and its nodegroups."""
+    if observation.state == base.IN_PROGRESS:
+        return
+    if cluster.status == states.DELETING and observation.state in (
+            base.COMPLETE, base.GONE):
+        db_api.cluster_destroy(cluster.uuid)
+        LOG.info('Cluster %s deleted', cluster.uuid)
+        return
+    succeeded = observation.state == base.COMPLETE
+    target = states.outcome(cluster.status, succeeded)
+    values = {'status': target,
+              'status_reason': observation.reason,
+              'operation_driven_at': None}
+    outputs = observation.outputs or {}
+    for key in ('api_address', 'coe_version', 'container_version'):
+        if outputs.get(key):
+            values[key] = outputs[key]
+    if not db_api.cluster_update(cluster.uuid, values,
+                                 expected_status=[cluster.status]):
+        # A newer claim (e.g. a delete) replaced the operation meanwhile.
+        return
+    _settle_nodegroups(cluster, target, succeeded, observation.reason,
+                       outputs.get('nodegroups', {}))
+
+
+def _settle_nodegroups(cluster, cluster_state, succeeded, reason, addresses):
+    for ng in _nodegroups(cluster):
+        if ng.status == states.DELETING and succeeded:
+            db_api.nodegroup_destroy(ng.uuid)
+            continue
+        values = {}
+        if ng.uuid in addresses:
+            values['node_addresses'] = addresses[ng.uuid]
+        if ng.status in states.IN_PROGRESS:
+            values['status'] = states.outcome(ng.status, succeeded)
+            values['status_reason'] = reason
+        if values:
+            db_api.nodegroup_update(ng.uuid, values)
+
+
+def poll(context, clusters):
+    """Ask the drivers about in-progress clusters and settle them."""
+    by_driver = {}
+    for cluster in clusters:
+        by_driver.setdefault(_driver(cluster), []).append(cluster)
+    for driver, group in by_driver.items():
+        observations = driver.poll(context, group)
+        for cluster in group:
+            observation = observations.get(cluster.uuid)
+            if observation is not None:
+                settle(cluster, observation)
+
+
+def admin_context():
+    return ml_context.RequestContext.admin()

@@ -1,0 +1,87 @@
+"""The conductor service: RPC server, heartbeat and periodic jobs."""
+
+import logging
+import socket
+import threading
+
+import oslo_messaging as messaging
+
+from magnum_lite.common import rpc
+from magnum_lite.conductor import manager
+from magnum_lite.conductor import periodics
+from magnum_lite.conf import CONF
+
+LOG = logging.getLogger(__name__)
+
+
+class _Periodic(threading.Thread):
+    """Run ``job`` every ``interval`` seconds (0 disables) until stopped;
+    ``poke()`` runs it early."""
+
+    def __init__(self, name, job, interval, stop):
+        super().__init__(name=name, daemon=True)
+        self.job = job
+        self.interval = interval
+        self.stop = stop
+        self.wake = threading.Event()
+
+    def poke(self):
+        self.wake.set()
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                self.job()
+            except Exception:
+                LOG.exception('Periodic job %s failed', self.name)
+            self.wake.wait(self.interval)
+            self.wake.clear()
+
+
+class ConductorService:
+    """One conductor: start() serves RPC and runs the periodics."""
+
+    def __init__(self, topic=None):
+        if not CONF.conductor.host:
+            CONF.set_default('host', socket.gethostname(), 'conductor')
+        self.topic = topic or CONF.conductor.topic
+        self._stop = threading.Event()
+        self._threads = [
+            _Periodic('heartbeat', periodics.heartbeat,
+                      CONF.conductor.heartbeat_interval, self._stop),
+            _Periodic('sync_status', periodics.sync_status,
+                      CONF.conductor.sync_status_interval, self._stop),
+            _Periodic('redrive_stuck', periodics.redrive_stuck,
+                      CONF.conductor.redrive_interval, self._stop),
+        ]
+        self._threads = [t for t in self._threads if t.interval > 0]
+        sync = next((t for t in self._threads if t.name == 'sync_status'),
+                    None)
+        endpoint = manager.ConductorManager(
+            poke=sync.poke if sync else None)
+        target = messaging.Target(topic=self.topic,
+                                  server=CONF.conductor.host)
+        self._server = messaging.get_rpc_server(
+            rpc.get_transport(), target, [endpoint], executor='threading',
+            serializer=rpc.ContextSerializer(),
+            access_policy=messaging.DefaultRPCAccessPolicy)
+
+    def start(self):
+        periodics.heartbeat()
+        self._server.start()
+        for thread in self._threads:
+            thread.start()
+        LOG.info('Conductor %s serving topic %s', CONF.conductor.host,
+                 self.topic)
+
+    def stop(self):
+        self._stop.set()
+        for thread in self._threads:
+            thread.poke()
+        self._server.stop()
+        self._server.wait()
+        for thread in self._threads:
+            thread.join(timeout=10)
+
+    def wait_forever(self):
+        self._stop.wait()

@@ -1,0 +1,23 @@
+"""The global configuration object, with every option group registered."""
+
+from oslo_config import cfg
+from oslo_messaging import opts as messaging_opts
+
+from magnum_lite.conf import api
+from magnum_lite.conf import conductor
+from magnum_lite.conf import database
+from magnum_lite.conf import noauth
+from magnum_lite.conf import quotas
+
+CONF = cfg.CONF
+
+api.register_opts(CONF)
+conductor.register_opts(CONF)
+database.register_opts(CONF)
+noauth.register_opts(CONF)
+quotas.register_opts(CONF)
+
+# oslo.messaging registers its options only when a transport is made;
+# registering them now lets commands set their defaults (magnum-lite-all).
+for _group, _opts in messaging_opts.list_opts():
+    CONF.register_opts(_opts, group=_group)

@@ -1,0 +1,611 @@
+"""The only way into the database: plain functions over short transactions.
+
+Callers get ORM objects that stay readable after their transaction ends.
+Functions raise :mod:`magnum_lite.common.exception` errors, never database
+errors, for the cases callers must handle (not found, duplicate, busy).
+"""
+
+import datetime
+import threading
+
+import sqlalchemy as sa
+from oslo_db import exception as db_exc
+from oslo_db.sqlalchemy import enginefacade
+from oslo_db.sqlalchemy import utils as db_utils
+from oslo_utils import uuidutils
+
+from magnum_lite.common import exception
+from magnum_lite.common import states
+from magnum_lite.conf import CONF
+from magnum_lite.db import models
+
+_LOCK = threading.Lock()
+_FACADE = None
+_OWN_OPTIONS = frozenset({'encryption_key'})
+
+
+class _Txn:
+    """Holder oslo.db's enginefacade keeps its transaction state on."""
+
+
+def _facade():
+    global _FACADE
+    with _LOCK:
+        if _FACADE is None:
+            facade = enginefacade.transaction_context()
+            options = {k: v for k, v in CONF.database.items()
+                       if k not in _OWN_OPTIONS}
+            facade.configure(sqlite_fk=True, **options)
+            _FACADE = facade
+        return _FACADE
+
+
+def reset():
+    """Forget the engine, so the next call connects to
+    ``[database] connection`` anew (tests, forked workers)."""
+    global _FACADE
+    with _LOCK:
+        if _FACADE is not None:
+            _FACADE.dispose_pool()
+        _FACADE = None
+
+
+def get_engine():
+    """The writer engine (for migrations and tools)."""
+    return _facade().writer.get_engine()
+
+
+def _writer():
+    return _facade().writer.using(_Txn())
+
+
+def _reader():
+    return _facade().reader.using(_Txn())
+
+
+# Generic helpers -------------------------------------------------------------
+
+def _lookup(session, model, ident, kind, plural, not_found, *criteria):
+    """Find one row by uuid (if ``ident`` looks like one) or by name."""
+    query = session.query(model).filter(*criteria)
+    if uuidutils.is_uuid_like(ident):
+        query = query.filter(model.uuid == ident)
+    else:
+        query = query.filter(model.name == ident)
+    rows = query.limit(2).all()
+    if not rows:
+        raise not_found
+    if len(rows) > 1:
+        raise exception.AmbiguousName(plural=plural, kind=kind)
+    return rows[0]
+
+
+def sortable_keys(model):
+    """Column names a collection of ``model`` may be sorted by."""
+    return {c.name for c in model.__table__.columns}
+
+
+def _page(query, model, limit, marker, sort_key, sort_dir):
+    keys = [sort_key] if sort_key == 'id' else [sort_key, 'id']
+    return db_utils.paginate_query(query, model, limit, keys, marker=marker,
+                                   sort_dir=sort_dir).all()
+
+
+def _template_visibility(project_id):
+    model = models.ClusterTemplate
+    return sa.or_(model.project_id == project_id,
+                  sa.and_(model.public.is_(True), model.hidden.is_(False)))
+
+
+def _now():
+    return models.utcnow()
+
+
+# Cluster templates -----------------------------------------------------------
+
+def template_create(values):
+    """Insert a cluster template; 409 on a duplicate uuid."""
+    values = dict(values)
+    values.setdefault('uuid', uuidutils.generate_uuid())
+    try:
+        with _writer() as session:
+            row = models.ClusterTemplate(**values)
+            session.add(row)
+        return row
+    except db_exc.DBDuplicateEntry:
+        raise exception.DuplicateUuid(kind='ClusterTemplate',
+                                      uuid=values['uuid'])
+
+
+def template_get(ident, visible_to=None):
+    """One template by uuid or name; ``visible_to`` limits it to what that
+    project may see (own, or public and not hidden). None: any project."""
+    model = models.ClusterTemplate
+    criteria = [] if visible_to is None else [_template_visibility(visible_to)]
+    with _reader() as session:
+        return _lookup(session, model, ident, 'ClusterTemplate',
+                       'ClusterTemplates',
+                       exception.ClusterTemplateNotFound(clustertemplate=ident),
+                       *criteria)
+
+
+def template_get_by_id(template_id, visible_to=None):
+    """One template by its integer database id."""
+    model = models.ClusterTemplate
+    with _reader() as session:
+        query = session.query(model).filter(model.id == template_id)
+        if visible_to is not None:
+            query = query.filter(_template_visibility(visible_to))
+        row = query.first()
+    if row is None:
+        raise exception.ClusterTemplateNotFound(clustertemplate=template_id)
+    return row
+
+
+def template_list(visible_to=None, limit=None, marker=None, sort_key='id',
+                  sort_dir='asc'):
+    """A page of templates; ``marker`` is the uuid of the previous last."""
+    model = models.ClusterTemplate
+    with _reader() as session:
+        query = session.query(model)
+        if visible_to is not None:
+            query = query.filter(_template_visibility(visible_to))
+        marker_row = None
+        if marker is not None:
+            marker_row = query.filter(model.uuid == marker).first()
+            if marker_row is None:
+                raise exception.ClusterTemplateNotFound(clustertemplate=marker)
+        return _page(query, model, limit, marker_row, sort_key, sort_dir)
+
+
+def templates_by_uuid(uuids):
+    """{uuid: template} for the given uuids, in one query."""
+    uuids = [u for u in set(uuids) if u]
+    if not uuids:
+        return {}
+    model = models.ClusterTemplate
+    with _reader() as session:
+        rows = session.query(model).filter(model.uuid.in_(uuids)).all()
+    return {row.uuid: row for row in rows}
+
+
+def template_in_use(template_uuid):
+    """Whether any cluster of any project uses the template."""
+    with _reader() as session:
+        return session.query(models.Cluster.id).filter(
+            models.Cluster.cluster_template_id == template_uuid
+        ).first() is not None
+
+
+def template_update(template_uuid, values, allowed_when_in_use=None):
+    """Update a template. If ``allowed_when_in_use`` is a predicate over
+    ``values``, a template referenced by a cluster is only updated when
+    it holds; the check and the write happen in one transaction."""
+    model = models.ClusterTemplate
+    with _writer() as session:
+        row = session.query(model).filter(
+            model.uuid == template_uuid).with_for_update().first()
+        if row is None:
+            raise exception.ClusterTemplateNotFound(
+                clustertemplate=template_uuid)
+        if allowed_when_in_use and not allowed_when_in_use(values):
+            in_use = session.query(models.Cluster.id).filter(
+                models.Cluster.cluster_template_id == template_uuid).first()
+            if in_use is not None:
+                raise exception.ClusterTemplateReferenced(
+                    clustertemplate=template_uuid)
+        for key, value in values.items():
+            setattr(row, key, value)
+    return row
+
+
+def template_delete(template_uuid):
+    """Delete a template; 400 while a cluster references it."""
+    model = models.ClusterTemplate
+    try:
+        with _writer() as session:
+            in_use = session.query(models.Cluster.id).filter(
+                models.Cluster.cluster_template_id == template_uuid).first()
+            if in_use is not None:
+                raise exception.ClusterTemplateReferenced(
+                    clustertemplate=template_uuid)
+            count = session.query(model).filter(
+                model.uuid == template_uuid).delete()
+    except db_exc.DBReferenceError:
+        # A cluster was created between our check and the delete.
+        raise exception.ClusterTemplateReferenced(
+            clustertemplate=template_uuid)
+    if not count:
+        raise exception.ClusterTemplateNotFound(clustertemplate=template_uuid)
+
+
+# Clusters --------------------------------------------------------------------
+
+def cluster_create(values, nodegroups):
+    """Insert a cluster and its nodegroups in one transaction."""
+    values = dict(values)
+    values.setdefault('uuid', uuidutils.generate_uuid())
+    values.setdefault('operation_started_at', _now())
+    with _writer() as session:
+        cluster = models.Cluster(**values)
+        session.add(cluster)
+        session.flush()
+        for ng in nodegroups:
+            session.add(models.NodeGroup(cluster_id=cluster.uuid, **ng))
+    return cluster
+
+
+def cluster_get(ident, project_id=None):
+    """One cluster by uuid or name, within ``project_id`` if given."""
+    model = models.Cluster
+    criteria = [] if project_id is None else [model.project_id == project_id]
+    with _reader() as session:
+        return _lookup(session, model, ident, 'cluster', 'clusters',
+                       exception.ClusterNotFound(cluster=ident), *criteria)
+
+
+def cluster_list(project_id=None, limit=None, marker=None, sort_key='id',
+                 sort_dir='asc'):
+    """A page of clusters; ``marker`` is the uuid of the previous last."""
+    model = models.Cluster
+    with _reader() as session:
+        query = session.query(model)
+        if project_id is not None:
+            query = query.filter(model.project_id == project_id)
+        marker_row = None
+        if marker is not None:
+            marker_row = query.filter(model.uuid == marker).first()
+            if marker_row is None:
+                raise exception.ClusterNotFound(cluster=marker)
+        return _page(query, model, limit, marker_row, sort_key, sort_dir)
+
+
+def nodegroups_by_cluster(cluster_uuids):
+    """{cluster uuid: [nodegroups ordered by id]} in one query."""
+    result = {uuid: [] for uuid in cluster_uuids}
+    if not cluster_uuids:
+        return result
+    model = models.NodeGroup
+    with _reader() as session:
+        rows = session.query(model).filter(
+            model.cluster_id.in_(list(cluster_uuids))).order_by(model.id)
+        for row in rows:
+            result[row.cluster_id].append(row)
+    return result
+
+
+def cluster_count(project_id):
+    """How many clusters the project owns."""
+    with _reader() as session:
+        return session.query(sa.func.count(models.Cluster.id)).filter(
+            models.Cluster.project_id == project_id).scalar()
+
+
+def cluster_update(cluster_uuid, values, expected_status=None):
+    """Update fields of a cluster. With ``expected_status`` (a collection)
+    the update only happens while the status is one of them; returns
+    whether a row was updated."""
+    model = models.Cluster
+    values = dict(values, updated_at=_now())
+    with _writer() as session:
+        query = session.query(model).filter(model.uuid == cluster_uuid)
+        if expected_status is not None:
+            query = query.filter(model.status.in_(list(expected_status)))
+        return query.update(values, synchronize_session=False) == 1
+
+
+def cluster_claim(cluster_uuid, event, operation, args=None, values=None,
+                  nodegroup_updates=None, new_nodegroups=()):
+    """Atomically move a cluster along ``event`` of the state machine.
+
+    The compare-and-set on ``status`` makes two concurrent requests unable
+    to both start work: the loser gets 409 ClusterBusy. ``values`` are
+    written with the claim; ``nodegroup_updates`` maps nodegroup uuids to
+    values written in the same transaction. Returns the updated cluster.
+    """
+    model = models.Cluster
+    with _writer() as session:
+        row = session.query(model).filter(
+            model.uuid == cluster_uuid).with_for_update().first()
+        if row is None:
+            raise exception.ClusterNotFound(cluster=cluster_uuid)
+        try:
+            target = states.target(row.status, event)
+        except states.InvalidTransition:
+            raise exception.ClusterBusy(
+                cluster=cluster_uuid, status=states.magnum_status(row.status))
+        for key, value in (values or {}).items():
+            setattr(row, key, value)
+        row.status = target
+        row.status_reason = None
+        row.operation = operation
+        row.operation_args = args or {}
+        row.operation_started_at = _now()
+        row.operation_driven_at = None
+        for ng_uuid, ng_values in (nodegroup_updates or {}).items():
+            session.query(models.NodeGroup).filter(
+                models.NodeGroup.uuid == ng_uuid).update(
+                    dict(ng_values), synchronize_session=False)
+        for ng in new_nodegroups:
+            session.add(models.NodeGroup(**ng))
+    return row
+
+
+def cluster_destroy(cluster_uuid):
+    """Delete a cluster row with its nodegroups and CAs."""
+    with _writer() as session:
+        for model in (models.NodeGroup, models.Certificate):
+            session.query(model).filter(
+                model.cluster_id == cluster_uuid).delete(
+                    synchronize_session=False)
+        session.query(models.Cluster).filter(
+            models.Cluster.uuid == cluster_uuid).delete(
+                synchronize_session=False)
+
+
+def clusters_in_progress(driven, claimed_before=None):
+    """Clusters with an operation under way that a conductor has
+    (``driven``) or has not yet handed to the driver; for the periodics.
+    """
+    model = models.Cluster
+    with _reader() as session:
+        query = session.query(model).filter(
+            model.status.in_(sorted(states.IN_PROGRESS)))
+        if driven:
+            query = query.filter(model.operation_driven_at.is_not(None))
+        else:
+            query = query.filter(model.operation_driven_at.is_(None))
+        if claimed_before is not None:
+            query = query.filter(model.operation_started_at < claimed_before)
+        return query.order_by(model.id).all()
+
+
+def cluster_reserve(cluster_uuid, host, stale_before):
+    """Take the cluster lock for conductor ``host``. A lock held by a
+    conductor whose heartbeat is older than ``stale_before`` is broken.
+    Returns whether the lock was taken."""
+    model = models.Cluster
+    service = models.ConductorService
+    live_hosts = sa.select(service.host).where(
+        service.last_seen_up >= stale_before).scalar_subquery()
+    with _writer() as session:
+        taken = session.query(model).filter(
+            model.uuid == cluster_uuid,
+            sa.or_(model.reservation.is_(None),
+                   model.reservation == host,
+                   model.reservation.not_in(live_hosts))
+        ).update({'reservation': host, 'reserved_at': _now()},
+                 synchronize_session=False)
+    return taken == 1
+
+
+def cluster_release(cluster_uuid, host):
+    """Give back the cluster lock held by ``host``."""
+    model = models.Cluster
+    with _writer() as session:
+        session.query(model).filter(
+            model.uuid == cluster_uuid, model.reservation == host
+        ).update({'reservation': None, 'reserved_at': None},
+                 synchronize_session=False)
+
+
+def stats(project_id=None):
+    """(number of clusters, number of nodes) of a project or of all."""
+    with _reader() as session:
+        clusters = session.query(sa.func.count(models.Cluster.id))
+        nodes = session.query(
+            sa.func.coalesce(sa.func.sum(models.NodeGroup.node_count), 0))
+        if project_id is not None:
+            clusters = clusters.filter(models.Cluster.project_id == project_id)
+            nodes = nodes.filter(models.NodeGroup.project_id == project_id)
+        return clusters.scalar(), int(nodes.scalar())
+
+
+# Nodegroups ------------------------------------------------------------------
+
+def nodegroup_create(values):
+    """Insert a nodegroup; 409 if its name is taken in the cluster."""
+    values = dict(values)
+    values.setdefault('uuid', uuidutils.generate_uuid())
+    try:
+        with _writer() as session:
+            row = models.NodeGroup(**values)
+            session.add(row)
+        return row
+    except db_exc.DBDuplicateEntry:
+        raise exception.NodeGroupAlreadyExists(
+            name=values['name'], cluster=values['cluster_id'])
+
+
+def nodegroup_get(cluster_uuid, ident):
+    """One nodegroup of a cluster by uuid, name or integer id."""
+    model = models.NodeGroup
+    with _reader() as session:
+        if isinstance(ident, str) and ident.isdigit():
+            row = session.query(model).filter(
+                model.cluster_id == cluster_uuid,
+                model.id == int(ident)).first()
+            if row is not None:
+                return row
+        return _lookup(session, model, ident, 'nodegroup', 'nodegroups',
+                       exception.NodeGroupNotFound(nodegroup=ident),
+                       model.cluster_id == cluster_uuid)
+
+
+def nodegroup_list(cluster_uuid, role=None, limit=None, marker=None,
+                   sort_key='id', sort_dir='asc'):
+    """A page of a cluster's nodegroups."""
+    model = models.NodeGroup
+    with _reader() as session:
+        query = session.query(model).filter(model.cluster_id == cluster_uuid)
+        if role is not None:
+            query = query.filter(model.role == role)
+        marker_row = None
+        if marker is not None:
+            marker_row = query.filter(model.uuid == marker).first()
+            if marker_row is None:
+                raise exception.NodeGroupNotFound(nodegroup=marker)
+        return _page(query, model, limit, marker_row, sort_key, sort_dir)
+
+
+def nodegroup_update(nodegroup_uuid, values):
+    """Update fields of a nodegroup."""
+    model = models.NodeGroup
+    values = dict(values, updated_at=_now())
+    with _writer() as session:
+        count = session.query(model).filter(
+            model.uuid == nodegroup_uuid).update(
+                values, synchronize_session=False)
+    if not count:
+        raise exception.NodeGroupNotFound(nodegroup=nodegroup_uuid)
+
+
+def nodegroup_destroy(nodegroup_uuid):
+    """Delete a nodegroup row."""
+    model = models.NodeGroup
+    with _writer() as session:
+        session.query(model).filter(model.uuid == nodegroup_uuid).delete(
+            synchronize_session=False)
+
+
+# Quotas ----------------------------------------------------------------------
+
+def quota_create(project_id, resource, hard_limit):
+    """Insert a quota row; 409 if the project has one for the resource."""
+    try:
+        with _writer() as session:
+            row = models.Quota(project_id=project_id, resource=resource,
+                               hard_limit=hard_limit)
+            session.add(row)
+        return row
+    except db_exc.DBDuplicateEntry:
+        raise exception.QuotaAlreadyExists(project_id=project_id,
+                                           resource=resource)
+
+
+def quota_get(project_id, resource):
+    """The quota row, or None."""
+    model = models.Quota
+    with _reader() as session:
+        return session.query(model).filter(
+            model.project_id == project_id,
+            model.resource == resource).first()
+
+
+def quota_list(project_id=None, limit=None, marker=None, sort_key='id',
+               sort_dir='asc'):
+    """A page of quota rows; ``marker`` is the integer id of the last."""
+    model = models.Quota
+    with _reader() as session:
+        query = session.query(model)
+        if project_id is not None:
+            query = query.filter(model.project_id == project_id)
+        marker_row = None
+        if marker is not None:
+            marker_row = query.filter(model.id == marker).first()
+            if marker_row is None:
+                raise exception.QuotaNotFound(project_id=project_id,
+                                              resource=marker)
+        return _page(query, model, limit, marker_row, sort_key, sort_dir)
+
+
+def quota_update(project_id, resource, hard_limit):
+    """Change a quota; 404 without a row."""
+    model = models.Quota
+    with _writer() as session:
+        row = session.query(model).filter(
+            model.project_id == project_id,
+            model.resource == resource).first()
+        if row is None:
+            raise exception.QuotaNotFound(project_id=project_id,
+                                          resource=resource)
+        row.hard_limit = hard_limit
+        row.updated_at = _now()
+    return row
+
+
+def quota_delete(project_id, resource):
+    """Delete a quota row; 404 without one."""
+    model = models.Quota
+    with _writer() as session:
+        count = session.query(model).filter(
+            model.project_id == project_id,
+            model.resource == resource).delete()
+    if not count:
+        raise exception.QuotaNotFound(project_id=project_id,
+                                      resource=resource)
+
+
+# Conductor services ----------------------------------------------------------
+
+def service_heartbeat(host, binary):
+    """Record that a service is alive (creating its row on first call)."""
+    model = models.ConductorService
+    now = _now()
+    with _writer() as session:
+        count = session.query(model).filter(
+            model.host == host, model.binary == binary
+        ).update({'last_seen_up': now, 'updated_at': now,
+                  'report_count': model.report_count + 1},
+                 synchronize_session=False)
+        if count:
+            return
+    try:
+        with _writer() as session:
+            session.add(model(host=host, binary=binary, last_seen_up=now,
+                              report_count=1))
+    except db_exc.DBDuplicateEntry:
+        # Another thread of the same service won the race; it counted.
+        pass
+
+
+def service_list():
+    """All service rows, by id."""
+    model = models.ConductorService
+    with _reader() as session:
+        return session.query(model).order_by(model.id).all()
+
+
+def live_hosts(binary, since):
+    """Hosts of ``binary`` that heartbeated at or after ``since``."""
+    model = models.ConductorService
+    with _reader() as session:
+        rows = session.query(model.host).filter(
+            model.binary == binary, model.last_seen_up >= since,
+            model.forced_down.is_(False)).order_by(model.host)
+        return [r.host for r in rows]
+
+
+# Certificates ----------------------------------------------------------------
+
+def certificate_get(cluster_uuid, ca_type):
+    """The stored CA of a cluster (certificate PEM, encrypted key)."""
+    model = models.Certificate
+    with _reader() as session:
+        row = session.query(model).filter(
+            model.cluster_id == cluster_uuid, model.ca_type == ca_type).first()
+    if row is None:
+        raise exception.CertificateNotFound(cluster=cluster_uuid)
+    return row
+
+
+def certificate_put(cluster_uuid, ca_type, certificate, private_key):
+    """Store (or replace) a cluster CA; the key must already be
+    encrypted."""
+    model = models.Certificate
+    with _writer() as session:
+        row = session.query(model).filter(
+            model.cluster_id == cluster_uuid,
+            model.ca_type == ca_type).first()
+        if row is None:
+            row = model(cluster_id=cluster_uuid, ca_type=ca_type)
+            session.add(row)
+        else:
+            row.updated_at = _now()
+        row.certificate = certificate
+        row.private_key = private_key
+
+
+def age(seconds):
+    """The naive UTC datetime ``seconds`` ago (for heartbeat cut-offs)."""
+    return _now() - datetime.timedelta(seconds=seconds)
