@@ -36,8 +36,25 @@ def _facade():
             options = {k: v for k, v in CONF.database.items()
                        if k not in _OWN_OPTIONS}
             facade.configure(sqlite_fk=True, **options)
+            _serialize_sqlite_writes(facade.writer.get_engine())
             _FACADE = facade
         return _FACADE
+
+
+def _serialize_sqlite_writes(engine):
+    """SQLite: take the write lock when a transaction begins. Its default
+    (lock on first write) makes two read-then-write transactions deadlock
+    and fail with "database is locked" instead of waiting."""
+    if engine.dialect.name != 'sqlite':
+        return
+
+    @sa.event.listens_for(engine, 'begin')
+    def _begin(connection):
+        dbapi_connection = connection.connection.dbapi_connection
+        # Leave transaction control to us, not to the sqlite3 module.
+        dbapi_connection.isolation_level = None
+        if not dbapi_connection.in_transaction:
+            connection.exec_driver_sql('BEGIN IMMEDIATE')
 
 
 def reset():
@@ -301,8 +318,21 @@ def cluster_claim(cluster_uuid, event, operation, args=None, values=None,
     The compare-and-set on ``status`` makes two concurrent requests unable
     to both start work: the loser gets 409 ClusterBusy. ``values`` are
     written with the claim; ``nodegroup_updates`` maps nodegroup uuids to
-    values written in the same transaction. Returns the updated cluster.
+    values written in the same transaction, and ``new_nodegroups`` are
+    inserted in it (409 on a duplicate name). Returns the cluster.
     """
+    try:
+        return _claim(cluster_uuid, event, operation, args, values,
+                      nodegroup_updates, new_nodegroups)
+    except db_exc.DBDuplicateEntry:
+        names = ', '.join(ng['name'] for ng in new_nodegroups)
+        cluster = cluster_get(cluster_uuid)
+        raise exception.NodeGroupAlreadyExists(name=names,
+                                               cluster=cluster.name)
+
+
+def _claim(cluster_uuid, event, operation, args, values, nodegroup_updates,
+           new_nodegroups):
     model = models.Cluster
     with _writer() as session:
         row = session.query(model).filter(
