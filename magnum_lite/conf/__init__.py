@@ -6,6 +6,7 @@ from oslo_messaging import opts as messaging_opts
 from magnum_lite.conf import api
 from magnum_lite.conf import conductor
 from magnum_lite.conf import database
+from magnum_lite.conf import heat
 from magnum_lite.conf import noauth
 from magnum_lite.conf import quotas
 
@@ -14,6 +15,7 @@ CONF = cfg.CONF
 api.register_opts(CONF)
 conductor.register_opts(CONF)
 database.register_opts(CONF)
+heat.register_opts(CONF)
 noauth.register_opts(CONF)
 quotas.register_opts(CONF)
 

@@ -5,10 +5,11 @@ from oslo_middleware import cors
 from magnum_lite.conf import api
 from magnum_lite.conf import conductor
 from magnum_lite.conf import database
+from magnum_lite.conf import heat
 from magnum_lite.conf import noauth
 from magnum_lite.conf import quotas
 
-_MODULES = (api, conductor, database, noauth, quotas)
+_MODULES = (api, conductor, database, heat, noauth, quotas)
 
 
 def list_opts():

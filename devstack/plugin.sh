@@ -1,0 +1,58 @@
+#!/bin/bash
+# devstack plugin for magnum-lite: installs the service, registers the
+# container-infra endpoint, configures the database, RabbitMQ and
+# keystonemiddleware, and runs API (uWSGI) and conductor as services.
+
+function install_magnum_lite {
+    setup_develop $MAGNUM_LITE_DIR
+}
+
+function configure_magnum_lite {
+    sudo install -d -o $STACK_USER $MAGNUM_LITE_CONF_DIR
+    oslo-config-generator \
+        --config-file $MAGNUM_LITE_DIR/etc/magnum-lite/magnum-lite-config-generator.conf \
+        --output-file $MAGNUM_LITE_CONF
+    iniset $MAGNUM_LITE_CONF DEFAULT transport_url $(get_transport_url)
+    iniset $MAGNUM_LITE_CONF database connection \
+        $(database_connection_url magnum_lite)
+    iniset $MAGNUM_LITE_CONF database encryption_key \
+        $(python3 -c 'from cryptography import fernet; print(fernet.Fernet.generate_key().decode())')
+    iniset $MAGNUM_LITE_CONF api auth_strategy keystone
+    configure_keystone_authtoken_middleware $MAGNUM_LITE_CONF magnum
+}
+
+function init_magnum_lite {
+    recreate_database magnum_lite
+    magnum-lite-db-manage --config-file $MAGNUM_LITE_CONF upgrade
+    if is_service_enabled keystone; then
+        create_service_user magnum admin
+        get_or_create_service container-infra container-infra \
+            "Container Infrastructure Management Service"
+        get_or_create_endpoint container-infra $REGION_NAME \
+            "$SERVICE_PROTOCOL://$SERVICE_HOST:$MAGNUM_LITE_SERVICE_PORT"
+    fi
+}
+
+function start_magnum_lite {
+    run_process magnum-lite-api \
+        "$(which magnum-lite-api) --config-file $MAGNUM_LITE_CONF"
+    run_process magnum-lite-cond \
+        "$(which magnum-lite-conductor) --config-file $MAGNUM_LITE_CONF"
+}
+
+function stop_magnum_lite {
+    stop_process magnum-lite-api
+    stop_process magnum-lite-cond
+}
+
+if [[ "$1" == "stack" && "$2" == "install" ]]; then
+    install_magnum_lite
+elif [[ "$1" == "stack" && "$2" == "post-config" ]]; then
+    configure_magnum_lite
+elif [[ "$1" == "stack" && "$2" == "extra" ]]; then
+    init_magnum_lite
+    start_magnum_lite
+fi
+if [[ "$1" == "unstack" ]]; then
+    stop_magnum_lite
+fi

@@ -1,0 +1,44 @@
+"""How the Heat driver reaches Heat: ``[heat]``."""
+
+from keystoneauth1 import loading as ks_loading
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup('heat', title='Heat driver options')
+
+OPTS = [
+    cfg.StrOpt('auth_mode', default='keystone',
+               choices=[('keystone', 'Service credentials from this group '
+                                     '(keystoneauth1 options).'),
+                        ('noauth', 'Heat runs with its noauth pipeline; for '
+                                   'one box and tests only.')],
+               help='How the conductor authenticates to Heat.'),
+    cfg.URIOpt('endpoint',
+               help='Heat endpoint, e.g. http://127.0.0.1:8004/v1/admin. '
+                    'Required with auth_mode=noauth; with keystone it '
+                    'overrides the catalog.'),
+    cfg.StrOpt('project', default='admin',
+               help='Project sent as X-Auth-Project with auth_mode=noauth.'),
+    cfg.StrOpt('template_dir',
+               help='Directory of the kubernetes Heat templates. Default: '
+                    'heat-templates/kubernetes of the source tree or '
+                    'share/magnum-lite of the installation.'),
+    cfg.ListOpt('environment_files', default=[],
+                help='Extra Heat environment files sent with every stack, '
+                     'e.g. heat-templates/simulation/environment.yaml for '
+                     'a simulated cloud.'),
+    cfg.IntOpt('api_timeout', default=30, min=1,
+               help='Seconds a single Heat API call may take.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(OPTS, group=GROUP)
+    ks_loading.register_session_conf_options(conf, GROUP.name)
+    ks_loading.register_auth_conf_options(conf, GROUP.name)
+
+
+def list_opts():
+    return {GROUP: OPTS
+            + ks_loading.get_session_conf_options()
+            + ks_loading.get_auth_common_conf_options()}

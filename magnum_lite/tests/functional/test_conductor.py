@@ -1,0 +1,74 @@
+"""The conductor over real RabbitMQ: lost casts, dead conductors, stale
+messages."""
+
+from magnum_lite.common import states
+from magnum_lite.db import api as db_api
+from magnum_lite.tests import base
+from magnum_lite.tests import fake_driver
+
+load_tests = base.load_tests
+
+
+class TestLostWork(base.FunctionalTestCase):
+
+    with_conductor = False
+
+    def setUp(self):
+        super().setUp()
+        self.conf.config(transport_url=base.services.transport_url())
+        self.conf.config(topic='nobody-listens-here', group='conductor')
+        self.create_template()
+
+    def _start_conductor(self):
+        self.conf.config(redrive_after=1, redrive_interval=1,
+                         group='conductor')
+        self.useFixture(base.Conductor())
+
+    def test_lost_create_cast_is_redriven(self):
+        uuid = self.create_cluster(wait=False)
+        self.assertEqual('CREATE_IN_PROGRESS',
+                         self.call('GET', f'/v1/clusters/{uuid}')
+                         .json['status'])
+        self._start_conductor()
+        cluster = self.wait_for(uuid, 'CREATE_COMPLETE')
+        self.assertEqual(3, len(cluster['master_addresses']))
+        creates = [c for c in fake_driver.CALLS if c[0] == 'create']
+        self.assertEqual([('create', uuid)], creates)
+
+    def test_lock_of_dead_conductor_is_broken(self):
+        uuid = self.create_cluster(wait=False)
+        db_api.service_heartbeat('dead-conductor', 'magnum-lite-conductor')
+        self.assertTrue(db_api.cluster_reserve(uuid, 'dead-conductor',
+                                               db_api.age(60)))
+        # The dead conductor's last heartbeat ages past service_down_time.
+        self.conf.config(service_down_time=1, group='conductor')
+        self._start_conductor()
+        self.wait_for(uuid, 'CREATE_COMPLETE')
+        self.assertIsNone(db_api.cluster_get(uuid).reservation)
+
+
+class TestStaleMessages(base.FunctionalTestCase):
+
+    def test_delete_supersedes_create(self):
+        self.create_template()
+        uuid = self.create_cluster(wait=False, labels={'fake_polls': '3'})
+        self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
+        self.wait_for(uuid, None)
+        self.assertEqual(0, self.count(base.models.NodeGroup))
+
+    def test_failed_create_can_be_retried_and_deleted(self):
+        self.create_template()
+        uuid = self.create_cluster(wait=False, labels={'fake_fail': 'boom'})
+        cluster = self.wait_for(uuid, 'CREATE_FAILED')
+        self.assertEqual('boom', cluster['status_reason'])
+        self.assertEqual({'default-master': 'boom',
+                          'default-worker': 'boom'}, cluster['faults'])
+        # Retry: an update re-drives the failed cluster.
+        db_api.cluster_update(uuid, {'labels': {}})
+        self.call('PATCH', f'/v1/clusters/{uuid}',
+                  [{'op': 'replace', 'path': '/node_count', 'value': 3}],
+                  status=202)
+        self.wait_for(uuid, 'UPDATE_COMPLETE')
+        self.assertEqual(states.UPDATED, db_api.cluster_get(uuid).status)
+        self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
+        self.wait_for(uuid, None)
