@@ -1,5 +1,6 @@
 """The global configuration object, with every option group registered."""
 
+from keystonemiddleware import auth_token
 from oslo_config import cfg
 from oslo_messaging import opts as messaging_opts
 
@@ -22,4 +23,7 @@ quotas.register_opts(CONF)
 # oslo.messaging registers its options only when a transport is made;
 # registering them now lets commands set their defaults (magnum-lite-all).
 for _group, _opts in messaging_opts.list_opts():
+    CONF.register_opts(_opts, group=_group)
+# Likewise keystonemiddleware's [keystone_authtoken].
+for _group, _opts in auth_token.list_opts():
     CONF.register_opts(_opts, group=_group)
