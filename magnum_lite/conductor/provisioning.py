@@ -122,11 +122,12 @@ def settle(cluster, observation):
                                  expected_status=[cluster.status]):
         # A newer claim (e.g. a delete) replaced the operation meanwhile.
         return
-    _settle_nodegroups(cluster, target, succeeded, observation.reason,
-                       outputs.get('nodegroups', {}))
+    _settle_nodegroups(cluster, succeeded, observation.reason, outputs)
 
 
-def _settle_nodegroups(cluster, cluster_state, succeeded, reason, addresses):
+def _settle_nodegroups(cluster, succeeded, reason, outputs):
+    addresses = outputs.get('nodegroups', {})
+    stack_ids = outputs.get('stack_ids', {})
     for ng in _nodegroups(cluster):
         if ng.status == states.DELETING and succeeded:
             db_api.nodegroup_destroy(ng.uuid)
@@ -134,6 +135,8 @@ def _settle_nodegroups(cluster, cluster_state, succeeded, reason, addresses):
         values = {}
         if ng.uuid in addresses:
             values['node_addresses'] = addresses[ng.uuid]
+        if stack_ids.get(ng.uuid):
+            values['stack_id'] = stack_ids[ng.uuid]
         if ng.status in states.IN_PROGRESS:
             values['status'] = states.outcome(ng.status, succeeded)
             values['status_reason'] = reason

@@ -1,0 +1,1 @@
+"""The Heat driver: clusters as Heat stacks of heat-templates/kubernetes."""

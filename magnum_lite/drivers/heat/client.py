@@ -1,0 +1,48 @@
+"""A python-heatclient client on a keystoneauth1 session."""
+
+from heatclient import client as heat_client
+from heatclient import exc as heat_exc
+from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import noauth
+from keystoneauth1 import session as ks_session
+
+from magnum_lite.common import exception
+from magnum_lite.conf import CONF
+
+
+class HeatUnavailable(exception.ServiceUnavailable):
+    message = 'Heat is unavailable: %(reason)s'
+
+
+def make_client():
+    """A Heat client as ``[heat]`` configures it."""
+    group = CONF.heat
+    if group.auth_mode == 'noauth':
+        if not group.endpoint:
+            raise HeatUnavailable(reason='[heat] endpoint is required with '
+                                         'auth_mode=noauth')
+        session = ks_session.Session(auth=noauth.NoAuth(),
+                                     timeout=group.api_timeout)
+        return heat_client.Client(
+            '1', session=session, endpoint_override=group.endpoint,
+            additional_headers={'X-Auth-Project': group.project})
+    auth = ks_loading.load_auth_from_conf_options(CONF, 'heat')
+    session = ks_loading.load_session_from_conf_options(
+        CONF, 'heat', auth=auth)
+    return heat_client.Client('1', session=session,
+                              endpoint_override=group.endpoint,
+                              service_type='orchestration')
+
+
+def translate(err):
+    """Our error for a heatclient/keystoneauth failure."""
+    if isinstance(err, heat_exc.HTTPException):
+        return HeatUnavailable(reason=f'{err.code} {err.error}'
+                               if hasattr(err, 'error') else str(err))
+    return HeatUnavailable(reason=str(err))
+
+
+ERRORS = (heat_exc.BaseException, heat_exc.HTTPException,
+          ks_exc.ClientException)
+NOT_FOUND = heat_exc.HTTPNotFound

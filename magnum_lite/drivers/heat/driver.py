@@ -1,0 +1,214 @@
+"""The Heat driver: a cluster is one Heat stack (plus one per extra
+nodegroup), built from heat-templates/kubernetes."""
+
+import logging
+
+from magnum_lite.common import nodegroups as nodegroup_facts
+from magnum_lite.db import api as db_api
+from magnum_lite.drivers import base
+from magnum_lite.drivers.heat import client as heat
+from magnum_lite.drivers.heat import parameters
+from magnum_lite.drivers.heat import status
+from magnum_lite.drivers.heat import templates
+
+LOG = logging.getLogger(__name__)
+TAG = 'magnum-lite'
+
+
+def stack_name(cluster, nodegroup=None):
+    """Stack names derive from uuids, so a repeated message finds the
+    stack it made before instead of making a second one."""
+    if nodegroup is None:
+        return f'ml-{cluster.uuid}'
+    return f'ml-{cluster.uuid}-ng-{nodegroup.uuid}'
+
+
+def _row(obj):
+    return {c.name: getattr(obj, c.name) for c in obj.__table__.columns}
+
+
+def _extra(nodegroups):
+    return [ng for ng in nodegroups if not ng.is_default]
+
+
+class HeatDriver(base.Driver):
+    """Clusters as Heat stacks, driven through python-heatclient."""
+
+    def __init__(self):
+        self._heat = None
+
+    @property
+    def heat(self):
+        if self._heat is None:
+            self._heat = heat.make_client()
+        return self._heat
+
+    # Parameters -------------------------------------------------------------
+
+    def _template(self, cluster):
+        return db_api.templates_by_uuid(
+            [cluster.cluster_template_id])[cluster.cluster_template_id]
+
+    def _cluster_parameters(self, cluster, nodegroups, removals=None):
+        master = nodegroup_facts.default_nodegroup(nodegroups, 'master')
+        worker = nodegroup_facts.default_nodegroup(nodegroups, 'worker')
+        return parameters.cluster_parameters(
+            _row(cluster), _row(self._template(cluster)), _row(master),
+            _row(worker), removals or {})
+
+    def _nodegroup_parameters(self, cluster, nodegroup, removals=None):
+        outputs = self._outputs(self._find(stack_name(cluster)))
+        return parameters.nodegroup_parameters(
+            _row(cluster), _row(self._template(cluster)), _row(nodegroup),
+            outputs, removals or [])
+
+    # Heat calls ---------------------------------------------------------------
+
+    def _call(self, method, *args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except heat.ERRORS as err:
+            raise heat.translate(err) from err
+
+    def _find(self, name):
+        try:
+            return self.heat.stacks.get(name)
+        except heat.NOT_FOUND:
+            return None
+        except heat.ERRORS as err:
+            raise heat.translate(err) from err
+
+    def _create(self, name, entry, params, timeout, cluster):
+        existing = self._find(name)
+        if existing is not None:
+            return existing.id
+        created = self._call(
+            self.heat.stacks.create, stack_name=name, parameters=params,
+            timeout_mins=timeout or 60,
+            tags=f'{TAG},cluster-{cluster.uuid}',
+            **templates.stack_arguments(entry))
+        return created['stack']['id']
+
+    def _update(self, name, entry, params, timeout):
+        self._call(self.heat.stacks.update, name, parameters=params,
+                   timeout_mins=timeout or 60,
+                   **templates.stack_arguments(entry))
+
+    def _delete(self, name):
+        try:
+            self.heat.stacks.delete(name)
+        except heat.NOT_FOUND:
+            pass
+        except heat.ERRORS as err:
+            raise heat.translate(err) from err
+
+    @staticmethod
+    def _outputs(stack):
+        if stack is None:
+            return {}
+        return {o['output_key']: o.get('output_value')
+                for o in getattr(stack, 'outputs', None) or []}
+
+    # Driver interface -----------------------------------------------------------
+
+    def create_cluster(self, context, cluster, nodegroups):
+        return self._create(stack_name(cluster), templates.CLUSTER,
+                            self._cluster_parameters(cluster, nodegroups),
+                            cluster.create_timeout, cluster)
+
+    def update_cluster(self, context, cluster, nodegroups, operation, args):
+        target = next((ng for ng in nodegroups
+                       if ng.uuid == args.get('nodegroup')), None)
+        if target is not None and not target.is_default:
+            self._update_nodegroup(cluster, target, operation, args)
+            return
+        removals = {}
+        if operation == 'cluster_resize' and target is not None:
+            removals[target.role] = args.get('nodes_to_remove') or []
+        self._update(stack_name(cluster), templates.CLUSTER,
+                     self._cluster_parameters(cluster, nodegroups, removals),
+                     cluster.create_timeout)
+
+    def _update_nodegroup(self, cluster, nodegroup, operation, args):
+        name = stack_name(cluster, nodegroup)
+        if operation == 'nodegroup_delete':
+            self._delete(name)
+            return
+        params = self._nodegroup_parameters(
+            cluster, nodegroup, args.get('nodes_to_remove'))
+        if operation == 'nodegroup_create':
+            self._create(name, templates.NODEGROUP, params,
+                         cluster.create_timeout, cluster)
+        else:
+            self._update(name, templates.NODEGROUP, params,
+                         cluster.create_timeout)
+
+    def delete_cluster(self, context, cluster, nodegroups):
+        for nodegroup in _extra(nodegroups):
+            self._delete(stack_name(cluster, nodegroup))
+        self._delete(stack_name(cluster))
+
+    def poll(self, context, clusters):
+        """One stack list for all clusters; outputs and failure details
+        only for stacks that finished."""
+        stacks = {s.stack_name: s for s in self._call(
+            self.heat.stacks.list, tags=TAG)}
+        nodegroups = db_api.nodegroups_by_cluster([c.uuid for c in clusters])
+        return {c.uuid: self._observe(c, nodegroups[c.uuid], stacks)
+                for c in clusters}
+
+    def _observe(self, cluster, nodegroups, stacks):
+        deleting = cluster.status == 'deleting'
+        main = stacks.get(stack_name(cluster))
+        observations = [self._stack_observation(main, deleting)]
+        for ng in _extra(nodegroups):
+            ng_deleting = deleting or ng.status == 'deleting'
+            observation = self._stack_observation(
+                stacks.get(stack_name(cluster, ng)), ng_deleting)
+            if not (ng_deleting and observation.state == base.GONE):
+                observations.append(observation)
+        combined = status.combine(observations)
+        if combined.state == base.COMPLETE:
+            combined.outputs = self._cluster_outputs(cluster, nodegroups,
+                                                     stacks)
+        return combined
+
+    def _stack_observation(self, stack, deleting):
+        if stack is None:
+            return status.observe(None, None, deleting)
+        observation = status.observe(stack.stack_status,
+                                     stack.stack_status_reason, deleting)
+        if observation.state == base.FAILED:
+            observation.reason = self._failure(stack) or observation.reason
+        return observation
+
+    def _failure(self, stack):
+        try:
+            resources = self.heat.resources.list(
+                stack.id, nested_depth=5, filters={'status': 'FAILED'})
+        except heat.ERRORS:
+            LOG.exception('Could not list failed resources of %s', stack.id)
+            return None
+        return status.failure_reason(
+            (r.resource_name, r.resource_status, r.resource_status_reason)
+            for r in resources)
+
+    def _cluster_outputs(self, cluster, nodegroups, stacks):
+        main = stacks[stack_name(cluster)]
+        outputs = self._outputs(self._find(main.id))
+        addresses, stack_ids = {}, {}
+        for ng in nodegroups:
+            if ng.is_default:
+                key = ('master_addresses' if ng.role == 'master'
+                       else 'node_addresses')
+                addresses[ng.uuid] = outputs.get(key) or []
+                stack_ids[ng.uuid] = main.id
+                continue
+            stack = stacks.get(stack_name(cluster, ng))
+            if stack is not None:
+                ng_outputs = self._outputs(self._find(stack.id))
+                addresses[ng.uuid] = ng_outputs.get('node_addresses') or []
+                stack_ids[ng.uuid] = stack.id
+        return {'api_address': outputs.get('api_address'),
+                'coe_version': outputs.get('kube_version'),
+                'nodegroups': addresses, 'stack_ids': stack_ids}

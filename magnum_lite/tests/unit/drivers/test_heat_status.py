@@ -1,0 +1,62 @@
+"""Heat stack states to observations: a table."""
+
+import testtools
+
+from magnum_lite.drivers import base
+from magnum_lite.drivers.heat import status
+
+O = base.Observation
+
+
+class TestObserve(testtools.TestCase):
+
+    TABLE = [
+        # stack status, deleting, expected state
+        ('CREATE_IN_PROGRESS', False, base.IN_PROGRESS),
+        ('UPDATE_IN_PROGRESS', False, base.IN_PROGRESS),
+        ('DELETE_IN_PROGRESS', True, base.IN_PROGRESS),
+        ('CREATE_COMPLETE', False, base.COMPLETE),
+        ('UPDATE_COMPLETE', False, base.COMPLETE),
+        ('CREATE_FAILED', False, base.FAILED),
+        ('UPDATE_FAILED', False, base.FAILED),
+        ('DELETE_FAILED', True, base.FAILED),
+        ('DELETE_COMPLETE', True, base.GONE),
+        ('DELETE_COMPLETE', False, base.FAILED),
+        (None, True, base.GONE),
+        (None, False, base.FAILED),
+        ('CREATE_COMPLETE', True, base.IN_PROGRESS),
+    ]
+
+    def test_table(self):
+        for stack_status, deleting, expected in self.TABLE:
+            observed = status.observe(stack_status, 'why', deleting)
+            self.assertEqual(expected, observed.state,
+                             (stack_status, deleting))
+
+    def test_vanished_stack_says_so(self):
+        self.assertIn('vanished', status.observe(None, None, False).reason)
+
+
+class TestCombine(testtools.TestCase):
+
+    def test_failure_wins(self):
+        combined = status.combine([O(base.COMPLETE), O(base.FAILED, 'a'),
+                                   O(base.IN_PROGRESS), O(base.FAILED, 'b')])
+        self.assertEqual((base.FAILED, 'a; b'),
+                         (combined.state, combined.reason))
+
+    def test_in_progress_before_complete(self):
+        self.assertEqual(base.IN_PROGRESS, status.combine(
+            [O(base.COMPLETE), O(base.IN_PROGRESS)]).state)
+
+    def test_all_gone(self):
+        self.assertEqual(base.GONE,
+                         status.combine([O(base.GONE), O(base.GONE)]).state)
+
+    def test_failure_reason_names_resources(self):
+        reason = status.failure_reason([
+            ('workers', 'CREATE_FAILED', 'Resource CREATE failed: x'),
+            ('1', 'CREATE_FAILED', 'Error: resources[1]: boom'),
+            ('masters', 'CREATE_COMPLETE', 'ok')])
+        self.assertEqual('workers: Resource CREATE failed: x; '
+                         '1: Error: resources[1]: boom', reason)
