@@ -9,7 +9,7 @@ warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
 # oslo.messaging imports oslo.service, whose default backend is eventlet.
 # magnum-lite uses plain threads: choose oslo.service's threading backend
 # before anything imports oslo.messaging.
-from oslo_service import backend as _oslo_service_backend
+from oslo_service import backend as _oslo_service_backend  # noqa: E402
 
 try:
     _oslo_service_backend.init_backend(

@@ -1,10 +1,12 @@
 """The WSGI application: middleware around a small Pecan app."""
 
 import pecan
+from oslo_config import cfg
 from oslo_middleware import cors
 from oslo_middleware import healthcheck
 from oslo_middleware import http_proxy_to_wsgi
 from oslo_middleware import request_id
+from oslo_middleware.healthcheck import opts as healthcheck_opts
 
 from magnum_lite.api import auth
 from magnum_lite.api import routing
@@ -13,6 +15,7 @@ from magnum_lite.api.controllers import v1
 from magnum_lite.common import context
 from magnum_lite.common import policy
 from magnum_lite.conf import CONF
+from magnum_lite.conf import opts
 
 
 def _make_context(req):
@@ -31,11 +34,20 @@ def _pecan_app():
 
 
 class _HealthcheckPath:
-    """Answer ``/healthcheck`` before anything else sees the request."""
+    """Answer ``/healthcheck`` before anything else sees the request.
+
+    Configured by ``[healthcheck]``; by default, as Magnum's paste file,
+    the ``disable_by_file`` backend: "OK" unless the file exists.
+    """
 
     def __init__(self, app):
         self.app = app
-        self.check = healthcheck.Healthcheck(app, {'path': '/healthcheck'})
+        cfg.set_defaults(healthcheck_opts.HEALTHCHECK_OPTS,
+                         backends=['disable_by_file'])
+        cfg.set_defaults(
+            healthcheck_opts.DISABLE_BY_FILE_OPTS,
+            disable_by_file_path='/etc/magnum-lite/healthcheck_disable')
+        self.check = healthcheck.Healthcheck(app, CONF)
 
     def __call__(self, environ, start_response):
         if environ.get('PATH_INFO', '').rstrip('/') == '/healthcheck':
@@ -43,12 +55,26 @@ class _HealthcheckPath:
         return self.app(environ, start_response)
 
 
+class _ProxyHeaders(http_proxy_to_wsgi.HTTPProxyToWSGI):
+    """oslo.middleware's proxy header parsing, switched on by our
+    ``[api] enable_proxy_headers_parsing`` (the middleware itself reads
+    ``[oslo_middleware]``, which we do not register)."""
+
+    def _conf_get(self, key, group='oslo_middleware'):
+        if key == 'enable_proxy_headers_parsing':
+            return True
+        return super()._conf_get(key, group)
+
+
 def setup_app():
     """Build the whole application from the loaded configuration."""
     app = auth.wrap(_pecan_app())
     app = _HealthcheckPath(app)
-    app = request_id.RequestId(app)
+    # CORS answers every OPTIONS itself (an empty 200, like Magnum);
+    # the request id goes outside it so those answers carry one too.
+    opts.set_defaults()
     app = cors.CORS(app, CONF)
+    app = request_id.RequestId(app)
     if CONF.api.enable_proxy_headers_parsing:
-        app = http_proxy_to_wsgi.HTTPProxyToWSGI(app, CONF)
+        app = _ProxyHeaders(app, CONF)
     return app

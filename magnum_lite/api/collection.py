@@ -2,6 +2,7 @@
 
 from oslo_utils import uuidutils
 
+from magnum_lite.api.schemas import types
 from magnum_lite.common import exception
 from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api
@@ -17,7 +18,9 @@ def check_params(params, allowed):
 
 
 def paging(request, model, extra=(), integer_marker=False):
-    """Read marker/limit/sort_key/sort_dir; refuse unknown parameters."""
+    """Read marker/limit/sort_key/sort_dir; refuse unknown parameters.
+
+    ``model`` gives the sortable columns (None: any sort_key)."""
     params = request.params
     check_params(params, PAGING_PARAMS + tuple(extra))
     limit = _limit(params.get('limit'))
@@ -27,7 +30,7 @@ def paging(request, model, extra=(), integer_marker=False):
             err=f"Invalid sort direction: {sort_dir}. Acceptable values "
                 f"are 'asc' or 'desc'")
     sort_key = params.get('sort_key', 'id')
-    if sort_key not in db_api.sortable_keys(model):
+    if model is not None and sort_key not in db_api.sortable_keys(model):
         raise exception.InvalidParameterValue(
             err=f'The sort_key value "{sort_key}" is an invalid field for '
                 f'sorting')
@@ -63,11 +66,16 @@ def _uuid(text):
 
 def _int_marker(text):
     try:
-        return int(text)
+        marker = int(text)
     except ValueError as err:
         raise exception.InvalidField(
             field='marker', value=text,
             reason=f'unable to convert to int. Error: {err}')
+    if not 0 < marker <= types.INT_MAX:
+        # No row has such an id; the database would fail on the number.
+        raise exception.InvalidField(field='marker', value=text,
+                                     reason='Value out of range')
+    return marker
 
 
 def collection(request, key, items, paging_args, url, marker_of):

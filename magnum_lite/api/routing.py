@@ -139,6 +139,17 @@ def _json_response(status, body, headers=None):
     return response
 
 
+def error_response(err, headers=None):
+    """The envelope answer of one of our exceptions."""
+    return _json_response(err.code, errors.envelope(
+        err.code, err, errors.code_for(err.code)), headers)
+
+
+def routing_error(status, title, req, headers=None):
+    """A routing-level error answer (code ""), e.g. 405 on ``/``."""
+    return _routing_error(_RoutingError(status, title, headers=headers), req)
+
+
 def _routing_error(err, req):
     title = err.title if _accepts_json(req) else ''
     detail = err.detail if _accepts_json(req) else ''
@@ -184,8 +195,7 @@ def dispatch(router, req, make_context):
         if not isinstance(reply, Reply):
             reply = Reply(reply)
     except exception.MagnumLiteError as err:
-        return _json_response(err.code, errors.envelope(
-            err.code, err, errors.code_for(err.code)), headers)
+        return error_response(err, headers)
     except Exception:
         LOG.exception('Unexpected error answering %s %s', req.method,
                       req.path)

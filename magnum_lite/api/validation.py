@@ -6,10 +6,15 @@ before validation integer and boolean properties accept the string forms
 Magnum accepts (``"2"``, ``"yes"``, ``1``...).
 """
 
+import re
+
 import jsonschema
 
 from magnum_lite.common import exception
 
+# What int() reads and Magnum accepts for an integer (ASCII digits only:
+# str.isdigit() also holds for "²", which int() refuses).
+_INTEGER = re.compile(r'^\s*[-+]?[0-9]+\s*$')
 _TRUE = frozenset({'true', 't', 'yes', 'y', 'on', '1'})
 _FALSE = frozenset({'false', 'f', 'no', 'n', 'off', '0'})
 
@@ -39,8 +44,8 @@ def _coerce(prop, value):
     if 'boolean' in kinds and not isinstance(value, bool):
         as_bool = to_bool(value)
         return value if as_bool is None else as_bool
-    if ('integer' in kinds and isinstance(value, str)
-            and value.strip().lstrip('-').isdigit()):
+    if 'integer' in kinds and isinstance(value, str) and \
+            _INTEGER.match(value):
         return int(value)
     if 'labels' == prop.get('format') and isinstance(value, dict):
         return {k: _label_str(v) for k, v in value.items()}
@@ -75,7 +80,9 @@ def _explain(error):
         return f"Wrong type. Expected '{wanted}', got '<class " \
                f"'{type(value).__name__}'>'"
     if validator == 'pattern':
-        return f'Value should match the pattern {expected}'
+        # "|^$" only lets an empty string through (it means "not given");
+        # Magnum's message shows the pattern of a real value.
+        return f"Value should match the pattern {expected.removesuffix('|^$')}"
     if validator == 'minimum':
         return f'Value should be greater or equal to {expected}'
     if validator == 'maximum':

@@ -19,6 +19,9 @@ _ALLOWED_EXTENSIONS = {ExtensionOID.KEY_USAGE, ExtensionOID.EXTENDED_KEY_USAGE,
                        ExtensionOID.BASIC_CONSTRAINTS,
                        ExtensionOID.SUBJECT_KEY_IDENTIFIER}
 
+_CLIENT_KEY_USAGES = ('digital_signature', 'key_encipherment',
+                      'content_commitment')
+
 
 def _now():
     return datetime.datetime.now(datetime.UTC)
@@ -64,6 +67,18 @@ def _load_csr(csr_pem):
     return csr
 
 
+def _client_key_usage(usage):
+    """Keep only the key usages a client certificate may have (as Magnum:
+    digitalSignature, keyEncipherment, contentCommitment); None if none
+    is left."""
+    kept = {name: getattr(usage, name) for name in _CLIENT_KEY_USAGES}
+    if not any(kept.values()):
+        return None
+    return x509.KeyUsage(data_encipherment=False, key_agreement=False,
+                         key_cert_sign=False, crl_sign=False,
+                         encipher_only=False, decipher_only=False, **kept)
+
+
 def sign_csr(csr_pem, ca_cert_pem, ca_key_pem):
     """Sign a CSR with a cluster CA; return the certificate PEM."""
     csr = _load_csr(csr_pem)
@@ -85,7 +100,12 @@ def sign_csr(csr_pem, ca_cert_pem, ca_key_pem):
         if ext.oid in (ExtensionOID.BASIC_CONSTRAINTS,
                        ExtensionOID.SUBJECT_KEY_IDENTIFIER):
             continue
-        builder = builder.add_extension(ext.value, ext.critical)
+        value = ext.value
+        if ext.oid == ExtensionOID.KEY_USAGE:
+            value = _client_key_usage(value)
+            if value is None:
+                continue
+        builder = builder.add_extension(value, ext.critical)
     builder = builder.add_extension(
         x509.BasicConstraints(ca=False, path_length=None), critical=True)
     builder = builder.add_extension(

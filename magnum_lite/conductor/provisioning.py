@@ -97,7 +97,9 @@ def _start(context, cluster, operation):
                     err)
         settle(cluster, base.Observation(base.FAILED, str(err)))
         return
-    db_api.cluster_update(cluster.uuid, values)
+    # Only if no newer claim (e.g. a delete) replaced this operation.
+    db_api.cluster_update(cluster.uuid, values,
+                          expected_status=[cluster.status])
 
 
 def settle(cluster, observation):
@@ -110,27 +112,30 @@ def settle(cluster, observation):
         LOG.info('Cluster %s deleted', cluster.uuid)
         return
     succeeded = observation.state == base.COMPLETE
-    target = states.outcome(cluster.status, succeeded)
-    values = {'status': target,
+    values = {'status': states.outcome(cluster.status, succeeded),
               'status_reason': observation.reason,
               'operation_driven_at': None}
     outputs = observation.outputs or {}
     for key in ('api_address', 'coe_version', 'container_version'):
         if outputs.get(key):
             values[key] = outputs[key]
-    if not db_api.cluster_update(cluster.uuid, values,
-                                 expected_status=[cluster.status]):
-        # A newer claim (e.g. a delete) replaced the operation meanwhile.
-        return
-    _settle_nodegroups(cluster, succeeded, observation.reason, outputs)
+    updates, gone = _nodegroup_outcomes(cluster, succeeded,
+                                        observation.reason, outputs)
+    # One transaction: a client never sees the cluster complete with its
+    # nodegroups' addresses or faults still missing. It does nothing if a
+    # newer claim (e.g. a delete) replaced the operation meanwhile.
+    db_api.cluster_settle(cluster.uuid, cluster.status, values, updates,
+                          gone)
 
 
-def _settle_nodegroups(cluster, succeeded, reason, outputs):
+def _nodegroup_outcomes(cluster, succeeded, reason, outputs):
+    """({nodegroup uuid: values}, [uuids of deleted nodegroups])."""
     addresses = outputs.get('nodegroups', {})
     stack_ids = outputs.get('stack_ids', {})
+    updates, gone = {}, []
     for ng in _nodegroups(cluster):
         if ng.status == states.DELETING and succeeded:
-            db_api.nodegroup_destroy(ng.uuid)
+            gone.append(ng.uuid)
             continue
         values = {}
         if ng.uuid in addresses:
@@ -141,7 +146,8 @@ def _settle_nodegroups(cluster, succeeded, reason, outputs):
             values['status'] = states.outcome(ng.status, succeeded)
             values['status_reason'] = reason
         if values:
-            db_api.nodegroup_update(ng.uuid, values)
+            updates[ng.uuid] = values
+    return updates, gone
 
 
 def poll(context, clusters):

@@ -311,6 +311,31 @@ def cluster_update(cluster_uuid, values, expected_status=None):
         return query.update(values, synchronize_session=False) == 1
 
 
+def cluster_settle(cluster_uuid, expected_status, values,
+                   nodegroup_updates, nodegroups_gone):
+    """Record the outcome of an operation: the cluster's new values, its
+    nodegroups' values and the removal of deleted nodegroups, in one
+    transaction and only while the cluster is still ``expected_status``.
+    Returns whether it was recorded."""
+    now = _now()
+    with _writer() as session:
+        done = session.query(models.Cluster).filter(
+            models.Cluster.uuid == cluster_uuid,
+            models.Cluster.status == expected_status
+        ).update(dict(values, updated_at=now), synchronize_session=False)
+        if not done:
+            return False
+        nodegroup = models.NodeGroup
+        for ng_uuid, ng_values in nodegroup_updates.items():
+            session.query(nodegroup).filter(nodegroup.uuid == ng_uuid).update(
+                dict(ng_values, updated_at=now), synchronize_session=False)
+        if nodegroups_gone:
+            session.query(nodegroup).filter(
+                nodegroup.uuid.in_(list(nodegroups_gone))).delete(
+                    synchronize_session=False)
+    return True
+
+
 def cluster_claim(cluster_uuid, event, operation, args=None, values=None,
                   nodegroup_updates=None, new_nodegroups=()):
     """Atomically move a cluster along ``event`` of the state machine.
@@ -623,17 +648,21 @@ def certificate_put(cluster_uuid, ca_type, certificate, private_key):
     """Store (or replace) a cluster CA; the key must already be
     encrypted."""
     model = models.Certificate
-    with _writer() as session:
-        row = session.query(model).filter(
-            model.cluster_id == cluster_uuid,
-            model.ca_type == ca_type).first()
-        if row is None:
-            row = model(cluster_id=cluster_uuid, ca_type=ca_type)
-            session.add(row)
-        else:
-            row.updated_at = _now()
-        row.certificate = certificate
-        row.private_key = private_key
+    try:
+        with _writer() as session:
+            row = session.query(model).filter(
+                model.cluster_id == cluster_uuid,
+                model.ca_type == ca_type).first()
+            if row is None:
+                row = model(cluster_id=cluster_uuid, ca_type=ca_type)
+                session.add(row)
+            else:
+                row.updated_at = _now()
+            row.certificate = certificate
+            row.private_key = private_key
+    except db_exc.DBReferenceError:
+        # The cluster was deleted meanwhile.
+        raise exception.ClusterNotFound(cluster=cluster_uuid)
 
 
 def age(seconds):

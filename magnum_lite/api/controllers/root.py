@@ -1,12 +1,16 @@
 """``/``: the version document; everything else goes to the v1 router."""
 
 import json
+from urllib import parse
 
 import pecan
 import pecan.hooks
 import webob
+import webob.exc
 
 from magnum_lite.api import microversions
+from magnum_lite.api import routing
+from magnum_lite.common import exception
 
 
 def versions_document(base_url):
@@ -32,6 +36,29 @@ class NoNegotiation(pecan.hooks.PecanHook):
     def on_route(self, state):
         state.request.pecan['content_type'] = 'application/json'
 
+    def on_error(self, state, error):
+        # Pecan decodes the path, and the JSON body (for controller
+        # arguments we do not use), itself; it answers its own 400 when
+        # either is not UTF-8. Give that answer Magnum's envelope.
+        if isinstance(error, webob.exc.HTTPBadRequest):
+            return routing.error_response(_undecodable(state.request))
+        return None
+
+
+def _undecodable(req):
+    """What Pecan could not decode: the path, the query or the body."""
+    environ = req.environ
+    parts = (('path', environ.get('PATH_INFO', '').encode('latin-1')),
+             ('query', parse.unquote_to_bytes(
+                 environ.get('QUERY_STRING', ''))))
+    for name, raw in parts:
+        try:
+            raw.decode('utf-8')
+        except UnicodeError:
+            return exception.InvalidParameterValue(
+                err=f'The request {name} is not valid UTF-8')
+    return exception.MalformedJson()
+
 
 class RootController:
     """Routes ``/`` itself, and hands every other path to ``v1``."""
@@ -54,10 +81,8 @@ class RootController:
 
 def _root(req):
     if req.method != 'GET':
-        body = {'errors': [{'request_id': '', 'code': '', 'status': 405,
-                            'title': '', 'detail': '', 'links': []}]}
-        return webob.Response(status=405, json_body=body,
-                              headers={'Allow': 'GET'})
+        return routing.routing_error(405, 'Method Not Allowed', req,
+                                     headers={'Allow': 'GET'})
     response = webob.Response(
         body=json.dumps(versions_document(req.application_url)).encode())
     response.content_type = 'application/json'

@@ -3,6 +3,8 @@
 from magnum_lite.api.schemas import types
 
 NETWORK_DRIVERS = ('calico', 'cilium', 'flannel')
+# Magnum stores flannel; magnum-lite's clusters default to Calico (network
+# policy support, the CNI its node bootstrap installs by default).
 DEFAULT_NETWORK_DRIVER = 'calico'
 
 _FIELDS = {

@@ -2,6 +2,8 @@
 
 from magnum_lite.api.schemas import types
 
+INT_MAX = types.INT_MAX
+
 _COMMON = {
     'name': types.string(nullable=False),
     'node_count': types.integer(0),

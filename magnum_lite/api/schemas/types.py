@@ -10,7 +10,12 @@ def string(min_length=1, max_length=255, nullable=True, **extra):
     return prop
 
 
-def integer(minimum=None, maximum=None, nullable=True):
+# The largest value an Integer column holds on every backend: a larger
+# number is a 400 here rather than a database error (500).
+INT_MAX = 2 ** 31 - 1
+
+
+def integer(minimum=None, maximum=INT_MAX, nullable=True):
     prop = {'type': ['integer', 'null'] if nullable else 'integer'}
     if minimum is not None:
         prop['minimum'] = minimum

@@ -1,6 +1,7 @@
 """The Heat driver: a cluster is one Heat stack (plus one per extra
 nodegroup), built from heat-templates/kubernetes."""
 
+import datetime
 import logging
 
 from magnum_lite.common import nodegroups as nodegroup_facts
@@ -21,6 +22,13 @@ def stack_name(cluster, nodegroup=None):
     if nodegroup is None:
         return f'ml-{cluster.uuid}'
     return f'ml-{cluster.uuid}-ng-{nodegroup.uuid}'
+
+
+def _changed_at(stack):
+    """When Heat last started an operation on the stack (naive UTC)."""
+    stamp = getattr(stack, 'updated_time', None) or stack.creation_time
+    return datetime.datetime.fromisoformat(stamp.rstrip('Z')).replace(
+        tzinfo=None)
 
 
 def _row(obj):
@@ -62,7 +70,7 @@ class HeatDriver(base.Driver):
             _row(cluster), _row(self._template(cluster)), _row(nodegroup),
             outputs, removals or [])
 
-    # Heat calls ---------------------------------------------------------------
+    # Heat calls -------------------------------------------------------
 
     def _call(self, method, *args, **kwargs):
         try:
@@ -109,7 +117,7 @@ class HeatDriver(base.Driver):
         return {o['output_key']: o.get('output_value')
                 for o in getattr(stack, 'outputs', None) or []}
 
-    # Driver interface -----------------------------------------------------------
+    # Driver interface -------------------------------------------------
 
     def create_cluster(self, context, cluster, nodegroups):
         return self._create(stack_name(cluster), templates.CLUSTER,
@@ -159,12 +167,17 @@ class HeatDriver(base.Driver):
 
     def _observe(self, cluster, nodegroups, stacks):
         deleting = cluster.status == 'deleting'
+        target = (cluster.operation_args or {}).get('nodegroup')
         main = stacks.get(stack_name(cluster))
-        observations = [self._stack_observation(main, deleting)]
+        main_targeted = not any(ng.uuid == target and not ng.is_default
+                                for ng in nodegroups)
+        observations = [self._stack_observation(
+            cluster, main, deleting, main_targeted)]
         for ng in _extra(nodegroups):
             ng_deleting = deleting or ng.status == 'deleting'
             observation = self._stack_observation(
-                stacks.get(stack_name(cluster, ng)), ng_deleting)
+                cluster, stacks.get(stack_name(cluster, ng)), ng_deleting,
+                ng.uuid == target)
             if not (ng_deleting and observation.state == base.GONE):
                 observations.append(observation)
         combined = status.combine(observations)
@@ -173,9 +186,15 @@ class HeatDriver(base.Driver):
                                                      stacks)
         return combined
 
-    def _stack_observation(self, stack, deleting):
+    def _stack_observation(self, cluster, stack, deleting, targeted):
         if stack is None:
             return status.observe(None, None, deleting)
+        if targeted and not deleting and not status.answers(
+                stack.stack_status, _changed_at(stack),
+                cluster.operation_started_at):
+            # Heat has not started on our request yet: what we see is the
+            # outcome of the previous operation.
+            return base.Observation(base.IN_PROGRESS)
         observation = status.observe(stack.stack_status,
                                      stack.stack_status_reason, deleting)
         if observation.state == base.FAILED:

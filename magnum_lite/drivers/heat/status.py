@@ -1,5 +1,7 @@
 """From Heat stack states to driver observations (pure functions)."""
 
+import datetime
+
 from magnum_lite.drivers import base
 
 _DONE = {'CREATE_COMPLETE', 'UPDATE_COMPLETE', 'RESUME_COMPLETE',
@@ -31,6 +33,18 @@ def observe(stack_status, stack_reason, deleting):
         return base.Observation(base.FAILED, stack_reason)
     # e.g. CREATE_COMPLETE seen while a delete was just requested.
     return base.Observation(base.IN_PROGRESS)
+
+
+# Heat and the database may disagree on the time by a little.
+CLOCK_SKEW = datetime.timedelta(seconds=5)
+
+
+def answers(stack_status, changed_at, requested_at):
+    """Whether the stack's state answers a request made at
+    ``requested_at``: Heat started an operation on it since then."""
+    if requested_at is None or stack_status is None:
+        return True
+    return changed_at >= requested_at - CLOCK_SKEW
 
 
 def combine(observations):

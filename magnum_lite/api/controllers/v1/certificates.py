@@ -84,7 +84,7 @@ def rotate(request, cluster_ident):
         raise exception.InvalidParameterValue(
             err='Rotating the CA certificate on a non-TLS cluster is not '
                 'supported')
-    if cluster.status not in states.STABLE | states.IN_PROGRESS:
+    if cluster.status not in states.STABLE:
         raise exception.InvalidState(
             action='Updating', status=states.magnum_status(cluster.status))
     db_api.cluster_claim(cluster.uuid, states.UPDATE, 'ca_rotate')

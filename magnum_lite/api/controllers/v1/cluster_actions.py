@@ -62,8 +62,8 @@ def upgrade(request, ident):
                                'cluster')
     cluster = clusters.load(request, ident, rules.UPGRADE_ALL_PROJECTS)
     policy.authorize(rules.UPGRADE, request.context, scope.target_of(cluster))
-    template = cluster_defaults.find_template(request,
-                                              body['cluster_template'])
+    template = cluster_defaults.find_template(
+        request, body['cluster_template'], create=False)
     nodegroup = _nodegroup(cluster, body.get('nodegroup'))
     if not nodegroup.is_default and \
             template.uuid != cluster.cluster_template_id:

@@ -2,6 +2,7 @@
 merging, default nodegroups and the checks that go with them."""
 
 from magnum_lite.api import microversions as mv
+from magnum_lite.api.schemas import types
 from magnum_lite.common import exception
 from magnum_lite.common import names
 from magnum_lite.common import states
@@ -19,17 +20,23 @@ _INHERITED = {'docker_volume_size': 'docker_volume_size',
               'keypair': 'keypair_id'}
 
 
-def find_template(request, ident):
-    """The template a cluster create names (uuid, name or integer id)."""
+def find_template(request, ident, create=True):
+    """The template a cluster create (or, ``create`` False, an upgrade)
+    names: uuid, name or integer id. Only cluster create answers 400 for
+    a missing template below 1.10; an upgrade always answers 404."""
     visible_to = (None if request.context.is_admin
                   else request.context.project_id)
     try:
         if isinstance(ident, int) or str(ident).isdigit():
+            if not 0 < int(ident) <= types.INT_MAX:
+                # No row has such an id; the database would fail on it.
+                raise exception.ClusterTemplateNotFound(
+                    clustertemplate=ident)
             template = db_api.template_get_by_id(int(ident), visible_to)
         else:
             template = db_api.template_get(ident, visible_to)
     except exception.ClusterTemplateNotFound:
-        if request.at_least(mv.ZERO_NODES):
+        if request.at_least(mv.ZERO_NODES) or not create:
             raise
         raise exception.ClusterTemplateNotFoundBadRequest(
             clustertemplate=ident)

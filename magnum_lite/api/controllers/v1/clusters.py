@@ -194,9 +194,9 @@ def _apply_patch(request, cluster, worker, changes, rollback):
     health = {k: changes[k] for k in ('health_status',
                                        'health_status_reason')
               if k in changes}
-    if health:
-        db_api.cluster_update(cluster.uuid, health)
     if 'node_count' not in changes:
+        if health:
+            db_api.cluster_update(cluster.uuid, health)
         return
     count = changes['node_count']
     if worker is None:
@@ -204,9 +204,11 @@ def _apply_patch(request, cluster, worker, changes, rollback):
             err='The cluster has no default worker nodegroup.')
     cluster_defaults.check_zero_nodes(request, count)
     cluster_defaults.check_range(worker, count)
+    # Health goes in with the claim: a refused patch changes nothing.
     db_api.cluster_claim(
         cluster.uuid, states.UPDATE, 'cluster_update',
         args={'nodegroup': worker.uuid, 'rollback': rollback},
+        values=health,
         nodegroup_updates={worker.uuid: {'node_count': count,
                                          'status': states.UPDATING}})
     work.start(request, 'cluster_update', cluster.uuid)

@@ -20,8 +20,10 @@ def rotate(request, cluster_ident):
                      scope.own_target(request))
     request.json('credential')  # a body, if any, must at least be JSON
     cluster = clusters.load(request, cluster_ident)
-    if cluster.status not in states.STABLE | states.IN_PROGRESS | {
-            states.UPDATE_FAILED}:
+    # Magnum's resize set: settled, or updating (which the claim below
+    # then refuses as busy).
+    if cluster.status not in states.STABLE | {states.UPDATING,
+                                              states.UPDATE_FAILED}:
         raise exception.InvalidState(
             action='Updating', status=states.magnum_status(cluster.status))
     db_api.cluster_claim(cluster.uuid, states.UPDATE, 'credentials_rotate')

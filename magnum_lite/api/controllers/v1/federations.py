@@ -15,13 +15,13 @@ def _authorize(request, rule):
 
 def get_all(request):
     """Always empty: no federation is ever stored."""
-    collection.check_params(request.params, collection.PAGING_PARAMS)
+    collection.paging(request, None)
     _authorize(request, 'federation:get_all')
     return {'federations': []}
 
 
 def detail(request):
-    collection.check_params(request.params, collection.PAGING_PARAMS)
+    collection.paging(request, None)
     _authorize(request, 'federation:detail')
     return {'federations': []}
 

@@ -6,12 +6,16 @@ from magnum_lite.common.policies import misc as rules
 from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api
 
+# Magnum's clients (tempest) look for Magnum's binary name.
+_BINARY_NAMES = {'magnum-lite-conductor': 'magnum-conductor'}
+
 
 def serialize(service, down_before):
     """A service row with its derived ``state``."""
     seen = service.last_seen_up or service.updated_at or service.created_at
     up = seen is not None and seen >= down_before and not service.forced_down
-    return {'host': service.host, 'binary': service.binary,
+    return {'host': service.host,
+            'binary': _BINARY_NAMES.get(service.binary, service.binary),
             'state': 'up' if up else 'down', 'id': service.id,
             'report_count': service.report_count,
             'disabled': service.disabled,

@@ -31,6 +31,7 @@ FIELDS = ('id', 'uuid', 'name', 'cluster_id', 'project_id',
           'labels_added', 'labels_skipped', 'node_labels', 'node_taints',
           'created_at', 'updated_at')
 _LABELED = ('node_labels', 'node_taints')
+_NOT_YET = ('id', 'status', 'stack_id', 'created_at', 'updated_at')
 
 
 def serialize(request, nodegroup, cluster=None, fields=FIELDS):
@@ -53,6 +54,16 @@ def _cluster(request, cluster_ident, all_projects_rule=None):
     return clusters.load(request, cluster_ident, all_projects_rule)
 
 
+def _find(cluster, ident):
+    """A nodegroup of ``cluster`` by uuid, name or integer id."""
+    if ident.isdigit() and (not ident.isascii()
+                            or int(ident) > schema.INT_MAX):
+        # No row has such an id, and the database layer would fail on
+        # the number (or on int() of a non-ASCII digit such as '²').
+        raise exception.NodeGroupNotFound(nodegroup=ident)
+    return db_api.nodegroup_get(cluster.uuid, ident)
+
+
 def get_all(request, cluster_ident):
     """List a cluster's nodegroups (``role`` filters)."""
     policy.authorize(rules.GET_ALL, request.context,
@@ -72,7 +83,7 @@ def get_one(request, cluster_ident, ident):
     collection.check_params(request.params, ())
     policy.authorize(rules.GET, request.context, scope.own_target(request))
     cluster = _cluster(request, cluster_ident, rules.GET_ONE_ALL_PROJECTS)
-    nodegroup = db_api.nodegroup_get(cluster.uuid, ident)
+    nodegroup = _find(cluster, ident)
     return serialize(request, nodegroup, cluster)
 
 
@@ -92,8 +103,12 @@ def create(request, cluster_ident):
                          args={'nodegroup': values['uuid']},
                          new_nodegroups=[values])
     work.start(request, 'nodegroup_create', cluster.uuid)
-    nodegroup = models.NodeGroup(**values)
-    return routing.Reply(serialize(request, nodegroup, cluster), 202)
+    # Like Magnum: the row is the conductor's to settle, so the answer
+    # has no id, status, stack id or timestamps yet.
+    body = serialize(request, models.NodeGroup(**values), cluster)
+    for field in _NOT_YET:
+        body.pop(field, None)
+    return routing.Reply(body, 202)
 
 
 def _new_values(request, cluster, body):
@@ -137,7 +152,7 @@ def patch(request, cluster_ident, ident):
         internal += ('/node_labels', '/node_taints')
     ops = jsonpatch.validate_ops(request.json('patch'), internal=internal)
     cluster = _cluster(request, cluster_ident)
-    nodegroup = db_api.nodegroup_get(cluster.uuid, ident)
+    nodegroup = _find(cluster, ident)
     current = {f: getattr(nodegroup, f) for f in
                schema.PATCH_DOCUMENT['properties']}
     patched = jsonpatch.apply(current, ops, {'min_node_count': 0},
@@ -184,7 +199,7 @@ def delete(request, cluster_ident, ident):
     collection.check_params(request.params, ())
     policy.authorize(rules.DELETE, request.context, scope.own_target(request))
     cluster = _cluster(request, cluster_ident)
-    nodegroup = db_api.nodegroup_get(cluster.uuid, ident)
+    nodegroup = _find(cluster, ident)
     if nodegroup.is_default:
         raise exception.InvalidParameterValue(
             err='Deleting a default nodegroup is not supported.')

@@ -50,9 +50,10 @@ def get_all(request):
 def get_one(request, project_id, resource):
     """Show a project's quota (a default one when no row exists)."""
     collection.check_params(request.params, ())
+    # Like Magnum: the rule is about the caller; another project's quota
+    # is then refused as "Not authorized." for non-admins.
     policy.authorize(rules.QUOTA_GET, request.context,
-                     {'project_id': project_id,
-                      'user_id': request.context.user_id})
+                     scope.own_target(request))
     if not request.context.is_admin and \
             project_id != request.context.project_id:
         raise exception.NotAuthorized()

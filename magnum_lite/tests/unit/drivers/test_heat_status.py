@@ -5,7 +5,7 @@ import testtools
 from magnum_lite.drivers import base
 from magnum_lite.drivers.heat import status
 
-O = base.Observation
+Obs = base.Observation
 
 
 class TestObserve(testtools.TestCase):
@@ -40,18 +40,19 @@ class TestObserve(testtools.TestCase):
 class TestCombine(testtools.TestCase):
 
     def test_failure_wins(self):
-        combined = status.combine([O(base.COMPLETE), O(base.FAILED, 'a'),
-                                   O(base.IN_PROGRESS), O(base.FAILED, 'b')])
+        combined = status.combine([
+            Obs(base.COMPLETE), Obs(base.FAILED, 'a'),
+            Obs(base.IN_PROGRESS), Obs(base.FAILED, 'b')])
         self.assertEqual((base.FAILED, 'a; b'),
                          (combined.state, combined.reason))
 
     def test_in_progress_before_complete(self):
         self.assertEqual(base.IN_PROGRESS, status.combine(
-            [O(base.COMPLETE), O(base.IN_PROGRESS)]).state)
+            [Obs(base.COMPLETE), Obs(base.IN_PROGRESS)]).state)
 
     def test_all_gone(self):
-        self.assertEqual(base.GONE,
-                         status.combine([O(base.GONE), O(base.GONE)]).state)
+        gone = status.combine([Obs(base.GONE), Obs(base.GONE)])
+        self.assertEqual(base.GONE, gone.state)
 
     def test_failure_reason_names_resources(self):
         reason = status.failure_reason([
@@ -60,3 +61,16 @@ class TestCombine(testtools.TestCase):
             ('masters', 'CREATE_COMPLETE', 'ok')])
         self.assertEqual('workers: Resource CREATE failed: x; '
                          '1: Error: resources[1]: boom', reason)
+
+
+class TestAnswers(testtools.TestCase):
+
+    def test_stale_state_does_not_answer(self):
+        import datetime
+        claim = datetime.datetime(2026, 1, 1, 12, 0, 0)
+        before = claim - datetime.timedelta(minutes=1)
+        after = claim + datetime.timedelta(seconds=1)
+        self.assertFalse(status.answers('CREATE_COMPLETE', before, claim))
+        self.assertTrue(status.answers('UPDATE_COMPLETE', after, claim))
+        self.assertTrue(status.answers(None, None, claim))
+        self.assertTrue(status.answers('CREATE_COMPLETE', before, None))

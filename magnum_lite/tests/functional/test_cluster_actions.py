@@ -1,0 +1,257 @@
+"""``/v1/clusters/{ident}/actions/resize`` and ``.../upgrade`` over HTTP
+(contract §2.4, §5.3)."""
+
+import time
+
+from magnum_lite.db import models
+from magnum_lite.tests import base
+from magnum_lite.tests import fake_driver
+
+load_tests = base.load_tests
+
+ADMIN = 'admin,member,reader'
+VERSION_HEADERS = ('OpenStack-API-Minimum-Version',
+                   'OpenStack-API-Maximum-Version', 'OpenStack-API-Version')
+
+
+class _Case(base.FunctionalTestCase):
+    """base.FunctionalTestCase whose ``call`` really checks ``status``
+    (webtest skips its check when expect_errors is set)."""
+
+    def call(self, method, path, body=None, status=None, **kwargs):
+        response = super().call(method, path, body, status=status, **kwargs)
+        if isinstance(status, int):
+            self.assertEqual(status, response.status_int, response.body)
+        return response
+
+    def setUp(self):
+        super().setUp()
+        self.template = self.create_template()
+        self.cluster = self.create_cluster(labels={'min_node_count': '1'})
+        self.uuid = self.cluster['uuid']
+        self.resize_path = f'/v1/clusters/{self.uuid}/actions/resize'
+        self.upgrade_path = f'/v1/clusters/{self.uuid}/actions/upgrade'
+
+    def stuck_cluster(self):
+        """A cluster whose create never finishes (fake_polls)."""
+        return self.create_cluster(name='stuck', wait=False,
+                                   labels={'fake_polls': '1000'})
+
+    def wait_addresses(self, status):
+        """``status`` with every node's address: the conductor writes the
+        status before the nodegroups' addresses (see the report)."""
+        deadline = time.monotonic() + 10
+        while True:
+            cluster = self.wait_for(self.uuid, status)
+            if len(cluster['node_addresses']) == cluster['node_count'] or \
+                    time.monotonic() > deadline:
+                return cluster
+            time.sleep(0.1)
+
+    def rows(self):
+        return (self.count(models.Cluster), self.count(models.NodeGroup))
+
+    def snapshot(self):
+        cluster = self.call('GET', f'/v1/clusters/{self.uuid}').json
+        return (cluster['status'], cluster['node_count'],
+                cluster['cluster_template_id'], self.rows())
+
+    def rejected(self, path, body, status, detail, **kwargs):
+        """An action refused with ``status`` that changed nothing."""
+        before = self.snapshot()
+        response = self.call('POST', path, body, status=status, **kwargs)
+        error = self.assert_error(response, status, detail)
+        self.assertEqual(before, self.snapshot())
+        return error
+
+    def calls(self, operation):
+        return [c[2] for c in fake_driver.CALLS
+                if c[0] == operation and c[1] == self.uuid]
+
+    def nodegroup(self, name):
+        return self.call(
+            'GET', f'/v1/clusters/{self.uuid}/nodegroups/{name}').json
+
+
+class TestResize(_Case):
+
+    def test_resize(self):
+        worker = self.nodegroup('default-worker')
+        self.assertEqual(1, worker['min_node_count'])
+        response = self.call('POST', self.resize_path, {
+            'node_count': 4, 'nodes_to_remove': ['server-1', 'server-2']},
+            version='1.7', status=202)
+        self.assertEqual({'uuid': self.uuid}, response.json)
+        self.assertEqual('UPDATE_IN_PROGRESS', self.call(
+            'GET', f'/v1/clusters/{self.uuid}').json['status'])
+        cluster = self.wait_addresses('UPDATE_COMPLETE')
+        self.assertEqual((4, 4), (cluster['node_count'],
+                                  len(cluster['node_addresses'])))
+        self.assertEqual([{'nodegroup': worker['uuid'], 'node_count': 4,
+                           'nodes_to_remove': ['server-1', 'server-2']}],
+                         self.calls('cluster_resize'))
+        # By cluster name, nodegroup by name, nodes_to_remove null (SDK).
+        self.call('POST', '/v1/clusters/c1/actions/resize/', {
+            'node_count': '2', 'nodegroup': 'default-worker',
+            'nodes_to_remove': None}, status=202)
+        self.wait_for(self.uuid, 'UPDATE_COMPLETE')
+        self.assertEqual({'nodegroup': worker['uuid'], 'node_count': 2,
+                          'nodes_to_remove': []},
+                         self.calls('cluster_resize')[-1])
+        self.assertEqual(2, self.nodegroup('default-worker')['node_count'])
+
+    def test_version_gate(self):
+        for version in ('1.6', '1.1', None):
+            response = self.call('POST', self.resize_path,
+                                 {'node_count': 3}, version=version,
+                                 status=406)
+            error = self.assert_error(response, 406)
+            self.assertEqual(('', 'Not Acceptable'),
+                             (error['code'], error['title']))
+            for name in VERSION_HEADERS:
+                self.assertNotIn(name, response.headers)
+        self.assertEqual(2, self.nodegroup('default-worker')['node_count'])
+
+    def test_refused_resizes(self):
+        master = self.nodegroup('default-master')
+        cases = [
+            ({'node_count': 0}, 400, 'Resizing default-worker outside the '
+             'allowed range: min_node_count = 1, max_node_count = None'),
+            ({'node_count': 1, 'nodegroup': master['uuid']}, 400,
+             'Resizing the master nodegroup is not supported by this '
+             'driver.'),
+            ({'node_count': 1, 'nodegroup': 'default-master'}, 400,
+             'master nodegroup'),
+            ({'node_count': 3, 'nodegroup': 'nope'}, 404,
+             'Nodegroup nope could not be found.'),
+            ({}, 400, "Invalid input for field/attribute node_count. Value: "
+             "'None'. Mandatory field missing."),
+            ({'node_count': None}, 400, 'Mandatory field missing.'),
+            ({'node_count': -1}, 400, 'Value should be greater or equal to '
+             '0'),
+            ({'node_count': 'many'}, 400, 'node_count'),
+            ({'node_count': 2 ** 31}, 400, 'node_count'),
+            ({'node_count': 3, 'nodes_to_remove': 'server-1'}, 400,
+             'nodes_to_remove'),
+            ({'node_count': 3, 'nodes_to_remove': [1]}, 400,
+             'nodes_to_remove'),
+            ({'node_count': 3, 'foo': 1}, 400, 'Unknown attributes for '
+             'argument cluster: foo'),
+            ({'node_count': 3, 'created_at': None}, 400, 'Cannot set read '
+             'only field.'),
+            ([{'node_count': 3}], 400, 'Value not a valid dict'),
+        ]
+        for body, status, detail in cases:
+            self.rejected(self.resize_path, body, status, detail)
+        self.rejected(self.resize_path, {'node_count': 0}, 400,
+                      'Resizing a nodegroup to zero is not supported in the '
+                      'provided microversion.', version='1.9')
+        # A PATCH of node_count keeps to the same range.
+        response = self.call('PATCH', f'/v1/clusters/{self.uuid}', [
+            {'op': 'replace', 'path': '/node_count', 'value': 0}],
+            status=400)
+        self.assert_error(response, 400, 'Resizing default-worker outside '
+                          'the allowed range: min_node_count = 1')
+        self.rejected('/v1/clusters/nope/actions/resize', {'node_count': 3},
+                      404, 'Cluster nope could not be found.')
+        # Resize stays in the caller's project, even for admins.
+        self.rejected(self.resize_path, {'node_count': 3}, 404,
+                      f'Cluster {self.uuid} could not be found.',
+                      project='project-b', roles=ADMIN)
+        self.rejected(self.resize_path, {'node_count': 3}, 403,
+                      "Policy doesn't allow cluster:resize to be performed.",
+                      roles='reader')
+        response = self.app.post(self.resize_path, b'{"node_count": ',
+                                 headers=self.headers(),
+                                 content_type='application/json',
+                                 expect_errors=True)
+        self.assert_error(response, 400, 'Request is not in valid JSON')
+        response = self.app.post(self.resize_path, b'{"node_count": 3}',
+                                 headers=self.headers(),
+                                 content_type='text/plain',
+                                 expect_errors=True)
+        self.assert_error(response, 415, 'Unknown mimetype: text/plain')
+        self.assertEqual([], self.calls('cluster_resize'))
+        # Busy while another operation runs.
+        stuck = self.stuck_cluster()
+        self.rejected(f'/v1/clusters/{stuck}/actions/resize',
+                      {'node_count': 4}, 409,
+                      f'Cluster {stuck} is busy (status CREATE_IN_PROGRESS)')
+
+
+class TestUpgrade(_Case):
+
+    def setUp(self):
+        super().setUp()
+        self.target = self.create_template(name='tpl-2',
+                                           labels={'kube_tag': 'v1.31'})
+
+    def test_upgrade(self):
+        worker = self.nodegroup('default-worker')
+        response = self.call('POST', self.upgrade_path, {
+            'cluster_template': 'tpl-2', 'max_batch_size': 2},
+            version='1.8', status=202)
+        self.assertEqual({'uuid': self.uuid}, response.json)
+        self.wait_for(self.uuid, 'UPDATE_COMPLETE')
+        self.assertEqual([{'cluster_template': self.target['uuid'],
+                           'max_batch_size': 2,
+                           'nodegroup': worker['uuid']}],
+                         self.calls('cluster_upgrade'))
+        # max_batch_size may be null (SDK); the nodegroup named.
+        self.call('POST', self.upgrade_path + '/', {
+            'cluster_template': self.target['uuid'], 'max_batch_size': None,
+            'nodegroup': 'default-worker'}, status=202)
+        self.wait_for(self.uuid, 'UPDATE_COMPLETE')
+        self.assertEqual(1, self.calls('cluster_upgrade')[-1]
+                         ['max_batch_size'])
+
+    def test_refused_upgrades(self):
+        body = {'cluster_template': 'tpl-2'}
+        for version in ('1.6', None):
+            response = self.call('POST', self.upgrade_path, body,
+                                 version=version, status=406)
+            self.assertEqual('', self.assert_error(response, 406)['code'])
+        error = self.rejected(self.upgrade_path, body, 400,
+                              'Cluster upgrade is not supported in the '
+                              'provided microversion.', version='1.7')
+        self.assertEqual('client', error['code'])
+        for version in ('1.8', '1.9', 'latest'):
+            self.rejected(self.upgrade_path, {'cluster_template': 'nope'},
+                          404, 'ClusterTemplate nope could not be found.',
+                          version=version)
+        cases = [
+            ({}, 400, "Invalid input for field/attribute cluster_template. "
+             "Value: 'None'. Mandatory field missing."),
+            ({'cluster_template': None}, 400, 'Mandatory field missing.'),
+            ({'cluster_template': ''}, 400, 'cluster_template'),
+            ({'cluster_template': 5}, 400, 'Wrong type'),
+            (dict(body, max_batch_size=0), 400, 'Value should be greater or '
+             'equal to 1'),
+            (dict(body, max_batch_size='x'), 400, 'max_batch_size'),
+            (dict(body, nodegroup='nope'), 404,
+             'Nodegroup nope could not be found.'),
+            (dict(body, foo=1), 400, 'Unknown attributes for argument '
+             'cluster: foo'),
+            (dict(body, updated_at='x'), 400, 'Cannot set read only field.'),
+            ([body], 400, 'Value not a valid dict'),
+        ]
+        for request_body, status, detail in cases:
+            self.rejected(self.upgrade_path, request_body, status, detail)
+        self.rejected('/v1/clusters/nope/actions/upgrade', body, 404,
+                      'Cluster nope could not be found.')
+        self.rejected(self.upgrade_path, body, 403,
+                      "Policy doesn't allow cluster:upgrade to be "
+                      "performed.", roles='reader')
+        self.assertEqual([], self.calls('cluster_upgrade'))
+        # A non-default nodegroup only follows the cluster's template.
+        self.call('POST', f'/v1/clusters/{self.uuid}/nodegroups',
+                  {'name': 'extra'}, status=202)
+        self.wait_for(self.uuid, 'UPDATE_COMPLETE')
+        self.rejected(self.upgrade_path, dict(body, nodegroup='extra'), 409,
+                      'Cluster Template is not valid for upgrade: Nodegroup '
+                      'extra can be upgraded only to match cluster\'s '
+                      f"template ({self.template['uuid']}).")
+        # Busy while another operation runs.
+        stuck = self.stuck_cluster()
+        self.rejected(f'/v1/clusters/{stuck}/actions/upgrade', body, 409,
+                      f'Cluster {stuck} is busy (status CREATE_IN_PROGRESS)')

@@ -1,0 +1,197 @@
+"""Clusters through the public API, built by the real Heat engine.
+
+Real RabbitMQ, real MariaDB, real Heat (simulated cloud at the edge), the
+real Heat driver. Set MAGNUM_LITE_HEAT_TESTS=0 to skip.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import fixtures
+import testtools
+import yaml
+
+from magnum_lite.tests import base
+from magnum_lite.tests import services
+from magnum_lite.tests.harness import heat as heat_harness
+
+ENABLED = os.environ.get('MAGNUM_LITE_HEAT_TESTS', '1') != '0'
+SIMULATION_ENV = os.path.join(heat_harness.REPO, 'heat-templates',
+                              'simulation', 'environment.yaml')
+TIMEOUT = 600
+
+
+@testtools.skipUnless(ENABLED, 'MAGNUM_LITE_HEAT_TESTS=0')
+class HeatClusterTest(base.FunctionalTestCase):
+    """One Heat for the class; the API in process, conductors real."""
+
+    scenarios = [('mysql', {'backend': 'mysql'})]
+    with_conductor = False
+    fake_cloud = False
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.heat = heat_harness.HeatHarness().start()
+        cls.heat_client = cls.heat.client()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.heat.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(_RealDriver())
+        self.conf.config(auth_mode='noauth', endpoint=self.heat.endpoint,
+                         environment_files=[SIMULATION_ENV], group='heat')
+        self.conf.config(transport_url=services.transport_url())
+        self.create_template(network_driver='calico',
+                             external_network_id='public')
+
+    def start_conductor(self):
+        self.useFixture(base.Conductor())
+        self.addCleanup(self._delete_stacks)
+
+    def _delete_stacks(self):
+        for stack in self.stacks():
+            self.heat_client.stacks.delete(stack.id)
+        for stack in self.stacks():
+            self.heat.wait_for_stack(self.heat_client, stack.id)
+
+    def stacks(self):
+        return [s for s in self.heat_client.stacks.list()
+                if s.stack_name.startswith('ml-')]
+
+    def outputs(self, stack_id):
+        stack = self.heat_client.stacks.get(stack_id)
+        return {o['output_key']: o['output_value'] for o in stack.outputs}
+
+    def wait_status(self, uuid, status, timeout=TIMEOUT):
+        return self.wait_for(uuid, status, timeout=timeout)
+
+    def test_lifecycle(self):
+        self.start_conductor()
+        uuid = self.create_cluster(wait=False)
+        cluster = self.wait_status(uuid, 'CREATE_COMPLETE')
+        masters = cluster['master_addresses']
+        self.assertEqual(3, len(set(masters)))
+        self.assertEqual(2, len(cluster['node_addresses']))
+        self.assertTrue(cluster['api_address'].startswith('https://'))
+        stack_id = cluster['cluster_id']
+
+        self._resize(uuid, 5)
+        workers = self.outputs(stack_id)['worker_server_ids']
+        self.assertEqual(5, len(workers))
+        doomed = workers[1:3]
+        self._resize(uuid, 3, nodes_to_remove=doomed)
+        left = self.outputs(stack_id)['worker_server_ids']
+        self.assertEqual(3, len(left))
+        self.assertEqual(set(workers) - set(doomed), set(left))
+
+        self.call('POST', f'/v1/clusters/{uuid}/nodegroups',
+                  {'name': 'extra', 'node_count': 1}, status=202)
+        self.wait_status(uuid, 'UPDATE_COMPLETE')
+        extra = self.call('GET', f'/v1/clusters/{uuid}/nodegroups/extra').json
+        self.assertEqual('CREATE_COMPLETE', extra['status'])
+        self.assertEqual(1, len(extra['node_addresses']))
+        self.call('DELETE', f'/v1/clusters/{uuid}/nodegroups/extra',
+                  status=204)
+        self.wait_status(uuid, 'UPDATE_COMPLETE')
+        self.call('GET', f'/v1/clusters/{uuid}/nodegroups/extra',
+                  status=404)
+
+        self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
+        self.wait_status(uuid, None)
+        self.assertEqual([], self.stacks())
+
+    def _resize(self, uuid, count, **extra):
+        body = dict(node_count=count, **extra)
+        self.call('POST', f'/v1/clusters/{uuid}/actions/resize', body,
+                  status=202)
+        cluster = self.wait_status(uuid, 'UPDATE_COMPLETE')
+        self.assertEqual(count, cluster['node_count'])
+        self.assertEqual(count, len(cluster['node_addresses']))
+        return cluster
+
+    def test_injected_failure_is_reported_then_deleted(self):
+        env = {'parameter_defaults': {
+            'simulation_fail': ['OS::Nova::Server:server']}}
+        path = os.path.join(tempfile.mkdtemp(), 'fail.yaml')
+        with open(path, 'w') as f:
+            yaml.safe_dump(env, f)
+        self.conf.config(environment_files=[SIMULATION_ENV, path],
+                         group='heat')
+        self.start_conductor()
+        uuid = self.create_cluster(wait=False, master_count=1, node_count=1)
+        cluster = self.wait_status(uuid, 'CREATE_FAILED')
+        self.assertIn('server', cluster['status_reason'])
+        self.assertTrue(cluster['faults'])
+        self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
+        self.wait_status(uuid, None)
+        self.assertEqual([], self.stacks())
+
+    def test_conductor_killed_during_create(self):
+        topic = f'killed-{os.getpid()}'
+        self.conf.config(topic=topic, group='conductor')
+        conf_file = self._conductor_config(topic)
+        conductor = self._spawn_conductor(conf_file)
+        uuid = self.create_cluster(wait=False)
+        deadline = time.monotonic() + 120
+        while not self.stacks():
+            self.assertLess(time.monotonic(), deadline, 'no stack made')
+            time.sleep(0.1)
+        conductor.send_signal(signal.SIGKILL)
+        conductor.wait()
+        conductor = self._spawn_conductor(conf_file)
+        self.wait_status(uuid, 'CREATE_COMPLETE')
+        self.assertEqual(1, len(self.stacks()))
+        self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
+        self.wait_status(uuid, None)
+
+    def _conductor_config(self, topic):
+        from magnum_lite.conf import CONF
+        path = os.path.join(tempfile.mkdtemp(), 'conductor.conf')
+        with open(path, 'w') as f:
+            f.write(f"""[DEFAULT]
+transport_url = {CONF.transport_url}
+[database]
+connection = {CONF.database.connection}
+encryption_key = {CONF.database.encryption_key}
+[conductor]
+topic = {topic}
+host = {topic}
+sync_status_interval = 2
+redrive_interval = 2
+redrive_after = 5
+[heat]
+auth_mode = noauth
+endpoint = {self.heat.endpoint}
+environment_files = {SIMULATION_ENV}
+""")
+        return path
+
+    def _spawn_conductor(self, conf_file):
+        binary = os.path.join(os.path.dirname(sys.executable),
+                              'magnum-lite-conductor')
+        process = subprocess.Popen([binary, '--config-file', conf_file],
+                                   stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        self.addCleanup(process.kill)
+        return process
+
+
+class _RealDriver(fixtures.Fixture):
+    """The installed drivers, with no fake in between."""
+
+    def _setUp(self):
+        from magnum_lite.drivers import registry
+        registry.get.cache_clear()
+        self.addCleanup(registry.get.cache_clear)
+
+
+load_tests = base.load_tests
