@@ -7,6 +7,7 @@ error envelope.
 """
 
 import dataclasses
+import functools
 import json
 import logging
 
@@ -59,7 +60,7 @@ class Request:
     def method(self):
         return self._req.method
 
-    @property
+    @functools.cached_property
     def base_url(self):
         """scheme://host[:port][script prefix] as the caller sees us."""
         return self._req.application_url

@@ -102,10 +102,19 @@ def sortable_keys(model):
     return {c.name for c in model.__table__.columns}
 
 
-def _page(query, model, limit, marker, sort_key, sort_dir):
+def _page(query, model, limit, marker, sort_key, sort_dir, columns=None):
     keys = [sort_key] if sort_key == 'id' else [sort_key, 'id']
-    return db_utils.paginate_query(query, model, limit, keys, marker=marker,
-                                   sort_dir=sort_dir).all()
+    query = db_utils.paginate_query(query, model, limit, keys, marker=marker,
+                                    sort_dir=sort_dir)
+    if columns is not None:
+        # Plain rows (named tuples), not ORM objects: no identity map, no
+        # instrumented state, and only the columns the caller shows.
+        query = query.with_entities(*[getattr(model, c) for c in columns])
+    return query.all()
+
+
+def _all_columns(model):
+    return [c.name for c in model.__table__.columns]
 
 
 def _template_visibility(project_id):
@@ -160,7 +169,7 @@ def template_get_by_id(template_id, visible_to=None):
 
 
 def template_list(visible_to=None, limit=None, marker=None, sort_key='id',
-                  sort_dir='asc'):
+                  sort_dir='asc', columns=None):
     """A page of templates; ``marker`` is the uuid of the previous last."""
     model = models.ClusterTemplate
     with _reader() as session:
@@ -172,17 +181,22 @@ def template_list(visible_to=None, limit=None, marker=None, sort_key='id',
             marker_row = query.filter(model.uuid == marker).first()
             if marker_row is None:
                 raise exception.ClusterTemplateNotFound(clustertemplate=marker)
-        return _page(query, model, limit, marker_row, sort_key, sort_dir)
+        return _page(query, model, limit, marker_row, sort_key, sort_dir,
+                      columns or _all_columns(model))
 
 
-def templates_by_uuid(uuids):
+def templates_by_uuid(uuids, columns=None):
     """{uuid: template} for the given uuids, in one query."""
     uuids = [u for u in set(uuids) if u]
     if not uuids:
         return {}
     model = models.ClusterTemplate
     with _reader() as session:
-        rows = session.query(model).filter(model.uuid.in_(uuids)).all()
+        query = session.query(model).filter(model.uuid.in_(uuids))
+        if columns:
+            query = query.with_entities(
+                *[getattr(model, c) for c in {'uuid', *columns}])
+        rows = query.all()
     return {row.uuid: row for row in rows}
 
 
@@ -262,7 +276,7 @@ def cluster_get(ident, project_id=None):
 
 
 def cluster_list(project_id=None, limit=None, marker=None, sort_key='id',
-                 sort_dir='asc'):
+                 sort_dir='asc', columns=None):
     """A page of clusters; ``marker`` is the uuid of the previous last."""
     model = models.Cluster
     with _reader() as session:
@@ -274,21 +288,43 @@ def cluster_list(project_id=None, limit=None, marker=None, sort_key='id',
             marker_row = query.filter(model.uuid == marker).first()
             if marker_row is None:
                 raise exception.ClusterNotFound(cluster=marker)
-        return _page(query, model, limit, marker_row, sort_key, sort_dir)
+        return _page(query, model, limit, marker_row, sort_key, sort_dir,
+                     columns)
 
 
-def nodegroups_by_cluster(cluster_uuids):
-    """{cluster uuid: [nodegroups ordered by id]} in one query."""
+def _nodegroups_by_cluster(session, cluster_uuids, columns=None):
     result = {uuid: [] for uuid in cluster_uuids}
     if not cluster_uuids:
         return result
     model = models.NodeGroup
-    with _reader() as session:
-        rows = session.query(model).filter(
-            model.cluster_id.in_(list(cluster_uuids))).order_by(model.id)
-        for row in rows:
-            result[row.cluster_id].append(row)
+    query = session.query(model).filter(
+        model.cluster_id.in_(list(cluster_uuids))).order_by(model.id)
+    if columns:
+        query = query.with_entities(
+            *[getattr(model, c) for c in {'cluster_id', *columns}])
+    for row in query:
+        result[row.cluster_id].append(row)
     return result
+
+
+def nodegroups_by_cluster(cluster_uuids, columns=None):
+    """{cluster uuid: [nodegroups ordered by id]} in one query."""
+    with _reader() as session:
+        return _nodegroups_by_cluster(session, cluster_uuids, columns)
+
+
+def cluster_show(ident, project_id=None):
+    """(cluster, its nodegroups, its template) in one transaction."""
+    model = models.Cluster
+    criteria = [] if project_id is None else [model.project_id == project_id]
+    with _reader() as session:
+        cluster = _lookup(session, model, ident, 'cluster', 'clusters',
+                          exception.ClusterNotFound(cluster=ident), *criteria)
+        nodegroups = _nodegroups_by_cluster(session, [cluster.uuid])
+        template = session.query(models.ClusterTemplate).filter(
+            models.ClusterTemplate.uuid == cluster.cluster_template_id
+        ).first()
+    return cluster, nodegroups[cluster.uuid], template
 
 
 def cluster_count(project_id):

@@ -24,6 +24,10 @@ def stack_name(cluster, nodegroup=None):
     return f'ml-{cluster.uuid}-ng-{nodegroup.uuid}'
 
 
+def _tags(cluster):
+    return f'{TAG},cluster-{cluster.uuid}'
+
+
 def _changed_at(stack):
     """When Heat last started an operation on the stack (naive UTC)."""
     stamp = getattr(stack, 'updated_time', None) or stack.creation_time
@@ -93,14 +97,16 @@ class HeatDriver(base.Driver):
         created = self._call(
             self.heat.stacks.create, stack_name=name, parameters=params,
             timeout_mins=timeout or 60,
-            tags=f'{TAG},cluster-{cluster.uuid}',
+            tags=_tags(cluster),
             **templates.stack_arguments(entry))
         return created['stack']['id']
 
-    def _update(self, name, entry, params, timeout):
+    def _update(self, name, entry, params, cluster):
+        # A stack update replaces the tags too: send them again, or the
+        # stack drops out of the tag-filtered list the sync reads.
         self._call(self.heat.stacks.update, name, parameters=params,
-                   timeout_mins=timeout or 60,
-                   **templates.stack_arguments(entry))
+                   timeout_mins=cluster.create_timeout or 60,
+                   tags=_tags(cluster), **templates.stack_arguments(entry))
 
     def _delete(self, name):
         try:
@@ -135,7 +141,7 @@ class HeatDriver(base.Driver):
             removals[target.role] = args.get('nodes_to_remove') or []
         self._update(stack_name(cluster), templates.CLUSTER,
                      self._cluster_parameters(cluster, nodegroups, removals),
-                     cluster.create_timeout)
+                     cluster)
 
     def _update_nodegroup(self, cluster, nodegroup, operation, args):
         name = stack_name(cluster, nodegroup)
@@ -148,8 +154,7 @@ class HeatDriver(base.Driver):
             self._create(name, templates.NODEGROUP, params,
                          cluster.create_timeout, cluster)
         else:
-            self._update(name, templates.NODEGROUP, params,
-                         cluster.create_timeout)
+            self._update(name, templates.NODEGROUP, params, cluster)
 
     def delete_cluster(self, context, cluster, nodegroups):
         for nodegroup in _extra(nodegroups):

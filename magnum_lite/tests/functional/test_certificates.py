@@ -28,15 +28,7 @@ def load_cert(pem):
     return x509.load_pem_x509_certificate(pem.encode())
 
 
-class _Case(base.FunctionalTestCase):
-    """base.FunctionalTestCase whose ``call`` really checks ``status``
-    (webtest skips its check when expect_errors is set)."""
-
-    def call(self, method, path, body=None, status=None, **kwargs):
-        response = super().call(method, path, body, status=status, **kwargs)
-        if isinstance(status, int):
-            self.assertEqual(status, response.status_int, response.body)
-        return response
+_Case = base.FunctionalTestCase
 
 
 class TestCertificates(_Case):

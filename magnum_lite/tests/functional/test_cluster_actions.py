@@ -15,14 +15,7 @@ VERSION_HEADERS = ('OpenStack-API-Minimum-Version',
 
 
 class _Case(base.FunctionalTestCase):
-    """base.FunctionalTestCase whose ``call`` really checks ``status``
-    (webtest skips its check when expect_errors is set)."""
-
-    def call(self, method, path, body=None, status=None, **kwargs):
-        response = super().call(method, path, body, status=status, **kwargs)
-        if isinstance(status, int):
-            self.assertEqual(status, response.status_int, response.body)
-        return response
+    """Helpers shared by the tests of this module."""
 
     def setUp(self):
         super().setUp()

@@ -32,9 +32,25 @@ DETAIL_FIELDS = (
     'master_lb_enabled', 'created_at', 'updated_at')
 
 
-def _derived(cluster, nodegroups):
+# What lists read: LIST_FIELDS less the derived ones, and of nodegroups
+# only what node_count / master_count need.
+_LIST_COLUMNS = ('uuid', 'name', 'cluster_template_id', 'keypair',
+                 'docker_volume_size', 'labels', 'master_flavor_id',
+                 'flavor_id', 'create_timeout', 'stack_id', 'status',
+                 'health_status')
+_LIST_NG_COLUMNS = ('role', 'node_count')
+_DETAIL_NG_COLUMNS = ('role', 'node_count', 'node_addresses', 'name',
+                      'status', 'status_reason')
+_COLUMNS = frozenset(c.name for c in models.Cluster.__table__.columns)
+_DETAIL_COLUMNS = tuple(f for f in DETAIL_FIELDS if f in _COLUMNS)
+
+
+def _derived(cluster, nodegroups, counts_only=False):
     masters = [ng for ng in nodegroups if ng.role == 'master']
     workers = [ng for ng in nodegroups if ng.role != 'master']
+    if counts_only:
+        return {'node_count': sum(ng.node_count for ng in workers),
+                'master_count': sum(ng.node_count for ng in masters)}
     return {
         'node_count': sum(ng.node_count for ng in workers),
         'master_count': sum(ng.node_count for ng in masters),
@@ -63,13 +79,17 @@ def serialize(request, cluster, nodegroups, template=None, fields=None,
               show=False):
     """A cluster as the API shows it. ``template`` is needed for detail
     (labels_*), ``show`` adds ``faults`` to failed clusters."""
-    values = {f: getattr(cluster, f, None) for f in DETAIL_FIELDS}
-    values.update(_derived(cluster, nodegroups))
+    wanted = fields or DETAIL_FIELDS
+    # Only columns: a missing attribute on a plain row is an exception.
+    values = {f: getattr(cluster, f) for f in wanted if f in _COLUMNS}
+    values.update(_derived(cluster, nodegroups,
+                           counts_only=fields is LIST_FIELDS))
     values['status'] = states.magnum_status(cluster.status)
     values['merge_labels'] = False
     values['links'] = collection.links(request, f'clusters/{cluster.uuid}')
     for stamp in ('created_at', 'updated_at'):
-        values[stamp] = collection.timestamp(getattr(cluster, stamp))
+        if stamp in values:
+            values[stamp] = collection.timestamp(values[stamp])
     if template is not None:
         values.update(label_diff(template.labels, cluster.labels))
     body = {}
@@ -80,7 +100,7 @@ def serialize(request, cluster, nodegroups, template=None, fields=None,
         if field == 'stack_id' and request.at_least(mv.CLUSTER_ID):
             body['cluster_id'] = values['stack_id']
             continue
-        body[field] = values[field]
+        body[field] = values.get(field)
     return body
 
 
@@ -89,12 +109,14 @@ def _list(request, rule, all_projects_rule, url, detailed):
     paging = collection.paging(request, models.Cluster)
     rows = db_api.cluster_list(
         project_id=scope.project_filter(request, all_projects_rule),
-        **paging)
-    nodegroups = db_api.nodegroups_by_cluster([r.uuid for r in rows])
+        columns=_DETAIL_COLUMNS if detailed else _LIST_COLUMNS, **paging)
+    nodegroups = db_api.nodegroups_by_cluster(
+        [r.uuid for r in rows],
+        _DETAIL_NG_COLUMNS if detailed else _LIST_NG_COLUMNS)
     templates = {}
     if detailed:
         templates = db_api.templates_by_uuid(
-            {r.cluster_template_id for r in rows})
+            {r.cluster_template_id for r in rows}, columns=('labels',))
     items = [serialize(request, r, nodegroups[r.uuid],
                        templates.get(r.cluster_template_id),
                        None if detailed else LIST_FIELDS) for r in rows]
@@ -125,11 +147,9 @@ def load(request, ident, all_projects_rule=None):
 def get_one(request, ident):
     """Show one cluster."""
     collection.check_params(request.params, ())
-    cluster = load(request, ident, rules.GET_ONE_ALL_PROJECTS)
+    cluster, nodegroups, template = db_api.cluster_show(
+        ident, scope.project_filter(request, rules.GET_ONE_ALL_PROJECTS))
     policy.authorize(rules.GET, request.context, scope.target_of(cluster))
-    nodegroups = db_api.nodegroups_by_cluster([cluster.uuid])[cluster.uuid]
-    template = db_api.templates_by_uuid(
-        [cluster.cluster_template_id]).get(cluster.cluster_template_id)
     return serialize(request, cluster, nodegroups, template, show=True)
 
 
