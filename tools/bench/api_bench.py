@@ -1,0 +1,828 @@
+#!/usr/bin/env python
+"""API benchmark of magnum-lite on MariaDB, served like production.
+
+Run from the project virtualenv (see tools/bench/README.md)::
+
+    .venv/bin/python tools/bench/api_bench.py
+
+What it does, in about two minutes:
+
+1. creates a throw-away MariaDB database and user (``mysql -uroot`` over
+   the local socket) and migrates it with ``magnum_lite.db.migration``;
+2. bulk-loads 100 cluster templates and 100 clusters (two nodegroups each),
+   serves the API with gunicorn (2 sync workers, the bench's WSGI entry
+   ``bench_wsgi:initialize_application()`` that wraps the production
+   ``magnum_lite.api.wsgi:initialize_application()`` in a statement
+   counter) and probes every scenario, to show the statements per request;
+3. loads up to 1,000 templates and 1,000 clusters and measures every
+   scenario with a small closed-loop HTTP load generator: req/s, p50, p99
+   and SQL statements per request (counted server side);
+4. compares the figures with the targets, stops the server and drops the
+   database and user (also on failure or Ctrl-C).
+"""
+
+import argparse
+import datetime
+import itertools
+import json
+import math
+import os
+import random
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, TOP)
+
+import sqlalchemy as sa  # noqa: E402
+
+from magnum_lite.db import migration  # noqa: E402
+from magnum_lite.db import models  # noqa: E402
+
+MICROVERSION = 'container-infra 1.14'
+ADMIN = {'X-Project-Id': 'admin', 'X-User-Id': 'admin',
+         'X-Roles': 'admin,member,reader'}
+# Keystone-like project ids; the first owns most of everything.
+PROJECTS = ('5a0c2bd5e0b94e5da3c7a3f2a4b1c001',
+            '7f1e4c0a9d7b4f8e8b2d6c3a1e9f0002',
+            '9c3b7a1d2e4f4a6b8d0e1f2a3b4c0003',
+            'e2d4f6a8b0c24e68a0c2e4f6a8b00004')
+PROJECT_WEIGHTS = (80, 10, 7, 3)
+LIST_TARGET_MS = 150.0
+SHOW_TARGET_RPS = 800.0
+TEMPLATES_TARGET_RPS = 20.0
+UPSTREAM = {'list clusters (all)': '23 s/request',
+            'show cluster': '30 req/s',
+            'list templates (all)': '1.3 req/s'}
+
+
+def log(msg):
+    print(f'[{time.strftime("%H:%M:%S")}] {msg}', flush=True)
+
+
+# Database --------------------------------------------------------------------
+
+class Database:
+    """A fresh database and user, made and dropped through ``mysql``."""
+
+    def __init__(self, mysql_cmd, host, port, driver='pymysql'):
+        self.driver = driver
+        self.mysql_cmd = mysql_cmd
+        self.host = host
+        self.port = port
+        tag = f'{os.getpid()}_{secrets.token_hex(3)}'
+        self.name = f'mlbench_{tag}'
+        self.user = f'mlbench_{tag}'
+        self.password = secrets.token_hex(12)
+        self.created = False
+
+    def _sql(self, sql):
+        subprocess.run(self.mysql_cmd + ['-e', sql], check=True,
+                       capture_output=True, text=True, timeout=60)
+
+    def create(self):
+        users = [f"'{self.user}'@'{h}'" for h in ('localhost', '%')]
+        sql = [f'CREATE DATABASE `{self.name}` CHARACTER SET utf8mb4']
+        for user in users:
+            sql.append(f"CREATE USER {user} IDENTIFIED BY '{self.password}'")
+            sql.append(f'GRANT ALL PRIVILEGES ON `{self.name}`.* TO {user}')
+        self.created = True
+        self._sql(';'.join(sql))
+
+    def drop(self):
+        if not self.created:
+            return
+        sql = [f'DROP DATABASE IF EXISTS `{self.name}`']
+        sql += [f"DROP USER IF EXISTS '{self.user}'@'{h}'"
+                for h in ('localhost', '%')]
+        self._sql(';'.join(sql))
+        self.created = False
+
+    @property
+    def url(self):
+        return (f'mysql+{self.driver}://{self.user}:{self.password}@{self.host}:'
+                f'{self.port}/{self.name}?charset=utf8mb4')
+
+
+# Data ------------------------------------------------------------------------
+
+KUBE_TAGS = ('v1.27.8', 'v1.28.9', 'v1.29.4', 'v1.30.2')
+IMAGES = ('fedora-coreos-38', 'fedora-coreos-39', 'fedora-coreos-40')
+FLAVORS = ('m1.small', 'm1.medium', 'm1.large', 'c2.xlarge')
+
+
+def _labels(rng):
+    labels = {
+        'kube_tag': rng.choice(KUBE_TAGS),
+        'container_runtime': 'containerd',
+        'containerd_version': '1.6.31',
+        'cloud_provider_enabled': 'true',
+        'cinder_csi_enabled': 'true',
+        'auto_healing_enabled': rng.choice(('true', 'false')),
+        'auto_scaling_enabled': rng.choice(('true', 'false')),
+        'monitoring_enabled': rng.choice(('true', 'false')),
+        'availability_zone': rng.choice(('nova', 'az1', 'az2')),
+        'boot_volume_size': str(rng.choice((20, 40, 80))),
+    }
+    if rng.random() < 0.3:
+        labels['master_lb_floating_ip_enabled'] = 'false'
+    return labels
+
+
+def _project(rng):
+    return rng.choices(PROJECTS, PROJECT_WEIGHTS)[0]
+
+
+class DataSet:
+    """Generates and inserts rows; remembers what it made."""
+
+    def __init__(self, engine, seed=42):
+        self.engine = engine
+        self.rng = random.Random(seed)
+        self.templates = []        # (uuid, project_id, public)
+        self.clusters = []         # (uuid, project_id)
+        self._now = datetime.datetime(2026, 11, 1, 12, 0, 0)
+        self._n_templates = 0
+        self._n_clusters = 0
+
+    def _stamp(self):
+        return self._now - datetime.timedelta(
+            seconds=self.rng.randrange(0, 90 * 86400))
+
+    def add_templates(self, count):
+        rng = self.rng
+        rows = []
+        for _ in range(count):
+            self._n_templates += 1
+            public = rng.random() < 0.05
+            project = PROJECTS[0] if public else _project(rng)
+            tmpl_uuid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            created = self._stamp()
+            rows.append({
+                'uuid': tmpl_uuid, 'project_id': project,
+                'user_id': f'user-{project[:6]}',
+                'name': f'k8s-{rng.choice(KUBE_TAGS)}-{self._n_templates:05d}',
+                'coe': 'kubernetes', 'image_id': rng.choice(IMAGES),
+                'flavor_id': rng.choice(FLAVORS),
+                'master_flavor_id': rng.choice(FLAVORS),
+                'keypair_id': rng.choice((None, 'ops-key', 'deploy')),
+                'external_network_id': 'public',
+                'fixed_network': None, 'fixed_subnet': None,
+                'network_driver': rng.choice(('calico', 'flannel')),
+                'volume_driver': 'cinder', 'dns_nameserver': '8.8.8.8',
+                'apiserver_port': None, 'docker_volume_size': 50,
+                'docker_storage_driver': 'overlay2',
+                'cluster_distro': 'fedora-coreos',
+                'http_proxy': None, 'https_proxy': None, 'no_proxy': None,
+                'registry_enabled': False, 'labels': _labels(rng),
+                'tls_disabled': False, 'public': public, 'server_type': 'vm',
+                'insecure_registry': None,
+                'master_lb_enabled': rng.random() < .5,
+                'floating_ip_enabled': rng.random() < 0.7, 'hidden': False,
+                'tags': None, 'driver': 'k8s_fedora_coreos_v1',
+                'created_at': created,
+                'updated_at': (created + datetime.timedelta(hours=1)
+                               if rng.random() < 0.3 else None),
+            })
+            self.templates.append((tmpl_uuid, project, public))
+        self._insert(models.ClusterTemplate.__table__, rows)
+
+    def add_clusters(self, count):
+        rng = self.rng
+        public = [t for t in self.templates if t[2]]
+        by_project = {}
+        for t in self.templates:
+            by_project.setdefault(t[1], []).append(t)
+        clusters, nodegroups = [], []
+        statuses = (['created'] * 80 + ['updated'] * 10 +
+                    ['create_failed'] * 4 + ['creating'] * 3 +
+                    ['updating'] * 2 + ['update_failed'])
+        for _ in range(count):
+            self._n_clusters += 1
+            project = _project(rng)
+            template = rng.choice(by_project.get(project) or public)
+            cl_uuid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            status = rng.choice(statuses)
+            created = self._stamp()
+            labels = _labels(rng)
+            failed = status.endswith('failed')
+            clusters.append({
+                'uuid': cl_uuid, 'project_id': project,
+                'user_id': f'user-{project[:6]}',
+                'name': f'cluster-{self._n_clusters:05d}',
+                'cluster_template_id': template[0],
+                'keypair': 'ops-key', 'docker_volume_size': 50,
+                'labels': labels, 'master_flavor_id': rng.choice(FLAVORS),
+                'flavor_id': rng.choice(FLAVORS),
+                'stack_id': str(uuid.UUID(int=rng.getrandbits(128),
+                                          version=4)),
+                'api_address': (None if status == 'creating' else
+                                f'https://172.24.{rng.randrange(256)}.'
+                                f'{rng.randrange(1, 255)}:6443'),
+                'status': status,
+                'status_reason': ('Stack CREATE failed: quota exceeded'
+                                  if failed else None),
+                'health_status': 'HEALTHY' if not failed else 'UNKNOWN',
+                'health_status_reason': ({'api': 'ok'} if not failed else {}),
+                'create_timeout': 60,
+                'discovery_url': None, 'coe_version': labels['kube_tag'],
+                'container_version': '1.6.31',
+                'fixed_network': None, 'fixed_subnet': None,
+                'floating_ip_enabled': True,
+                'master_lb_enabled': rng.random() < 0.5,
+                'operation': None, 'operation_args': {},
+                'operation_started_at': created,
+                'operation_driven_at': created, 'reservation': None,
+                'reserved_at': None, 'created_at': created,
+                'updated_at': created + datetime.timedelta(minutes=12),
+            })
+            for role, count_choices in (('master', (1, 3)),
+                                        ('worker', tuple(range(1, 21)))):
+                nodes = rng.choice(count_choices)
+                nodegroups.append({
+                    'uuid': str(uuid.UUID(int=rng.getrandbits(128),
+                                          version=4)),
+                    'name': f'default-{role}', 'cluster_id': cl_uuid,
+                    'project_id': project, 'docker_volume_size': 50,
+                    'labels': labels,
+                    'flavor_id': rng.choice(FLAVORS),
+                    'image_id': rng.choice(IMAGES),
+                    'node_addresses': [
+                        f'10.{rng.randrange(256)}.{rng.randrange(256)}.'
+                        f'{rng.randrange(1, 255)}' for _ in range(nodes)],
+                    'node_count': nodes, 'role': role,
+                    'max_node_count': None if role == 'master' else 30,
+                    'min_node_count': nodes if role == 'master' else 1,
+                    'is_default': True, 'stack_id': None, 'status': status,
+                    'status_reason': (
+                        'Resource CREATE failed' if failed else None),
+                    'version': None, 'node_labels': {}, 'node_taints': [],
+                    'created_at': created, 'updated_at': None,
+                })
+            self.clusters.append((cl_uuid, project))
+        self._insert(models.Cluster.__table__, clusters)
+        self._insert(models.NodeGroup.__table__, nodegroups)
+
+    def _insert(self, table, rows, batch=500):
+        # executemany of one INSERT: PyMySQL sends multi-row VALUES.
+        with self.engine.begin() as conn:
+            for i in range(0, len(rows), batch):
+                conn.execute(table.insert(), rows[i:i + batch])
+
+    def count_in(self, project):
+        return sum(1 for c in self.clusters if c[1] == project)
+
+
+# Server ----------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn with N sync workers on the bench WSGI entry."""
+
+    def __init__(self, config_file, workers, port, workdir, pythonpath=(),
+                 gc_freeze=False):
+        self.pythonpath = list(pythonpath)
+        self.gc_freeze = gc_freeze
+        self.config_file = config_file
+        self.workers = workers
+        self.port = port
+        self.workdir = workdir
+        self.logfile = os.path.join(workdir, 'server.log')
+        self.proc = None
+
+    def start(self):
+        env = dict(os.environ, MAGNUM_LITE_CONFIG_FILE=self.config_file,
+                   MAGNUM_LITE_BENCH_COUNT_SQL='1',
+                   MAGNUM_LITE_BENCH_GC_FREEZE='1' if self.gc_freeze else '',
+                   PYTHONPATH=os.pathsep.join(
+                       [HERE, *self.pythonpath, TOP] + [
+                           p for p in os.environ.get(
+                               'PYTHONPATH', '').split(os.pathsep) if p]))
+        cmd = [sys.executable, '-m', 'gunicorn',
+               '--workers', str(self.workers), '--worker-class', 'sync',
+               '--bind', f'127.0.0.1:{self.port}', '--backlog', '2048',
+               '--timeout', '120', '--graceful-timeout', '5',
+               '--log-level', 'warning',
+               # gunicorn puts its directory first on sys.path: not the
+               # checkout, so that --code really comes first.
+               '--chdir', self.workdir,
+               'bench_wsgi:initialize_application()']
+        with open(self.logfile, 'wb') as out:
+            self.proc = subprocess.Popen(cmd, env=env, stdout=out,
+                                         cwd=self.workdir,
+                                         stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError('server exited:\n' + self.log_tail())
+            # Every worker builds the app itself and says so: measure
+            # only once all of them serve.
+            booted = [line for line in self.log_tail(500).splitlines()
+                      if line.startswith('bench_wsgi:')]
+            if len(booted) >= self.workers:
+                try:
+                    status, _, _ = request('127.0.0.1', self.port,
+                                           build('GET', '/healthcheck', {}))
+                except OSError:
+                    status = None
+                if status == 200:
+                    log(booted[0])
+                    return
+            time.sleep(0.2)
+        raise RuntimeError('server did not come up:\n' + self.log_tail())
+
+    def log_tail(self, lines=40):
+        try:
+            with open(self.logfile, errors='replace') as f:
+                return ''.join(f.readlines()[-lines:])
+        except OSError:
+            return ''
+
+    def stop(self):
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)  # the arbiter stops workers
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(5)
+
+
+def write_config(path, db_url):
+    with open(path, 'w') as f:
+        f.write(f"""[DEFAULT]
+debug = False
+use_stderr = True
+
+[api]
+auth_strategy = noauth
+
+[database]
+connection = {db_url}
+max_pool_size = 5
+max_overflow = 5
+
+[oslo_messaging_notifications]
+driver = noop
+""")
+
+
+# Load generator --------------------------------------------------------------
+
+def build(method, path, headers, body=None):
+    lines = [f'{method} {path} HTTP/1.1', 'Host: 127.0.0.1',
+             'Connection: close', 'Accept: application/json',
+             f'OpenStack-API-Version: {MICROVERSION}']
+    lines += [f'{k}: {v}' for k, v in headers.items()]
+    data = b''
+    if body is not None:
+        data = json.dumps(body).encode()
+        lines += ['Content-Type: application/json',
+                  f'Content-Length: {len(data)}']
+    return ('\r\n'.join(lines) + '\r\n\r\n').encode() + data
+
+
+def request(host, port, raw, want_body=False):
+    """One request on a new connection (gunicorn sync workers close it).
+
+    Returns (status, headers {lower: value}, body or None).
+    """
+    with socket.create_connection((host, port), timeout=60) as s:
+        s.sendall(raw)
+        chunks = []
+        while True:
+            chunk = s.recv(1 << 18)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    data = b''.join(chunks)
+    head, _, body = data.partition(b'\r\n\r\n')
+    lines = head.decode('latin-1').split('\r\n')
+    status = int(lines[0].split(' ', 2)[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(':')
+        headers[name.strip().lower()] = value.strip()
+    return status, headers, (body if want_body else None)
+
+
+class Result:
+    def __init__(self, name, concurrency):
+        self.name = name
+        self.concurrency = concurrency
+        self.latencies = []
+        self.statements = []
+        self.sql_ms = []
+        self.cpu_ms = []
+        self.errors = 0
+        self.first_error = None
+        self.elapsed = 0.0
+        self.items = None
+
+    def pct(self, p):
+        lat = sorted(self.latencies)
+        if not lat:
+            return float('nan')
+        return lat[max(0, min(len(lat), math.ceil(p / 100.0 * len(lat))) - 1)]
+
+    @property
+    def rps(self):
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    @property
+    def stmts(self):
+        if not self.statements:
+            return '?'
+        lo, hi = min(self.statements), max(self.statements)
+        return str(lo) if lo == hi else f'{lo}-{hi}'
+
+
+def run_load(port, name, make_request, expect, concurrency, duration,
+             max_requests=None, warmup=0.0, count_key=None):
+    """Closed loop: ``concurrency`` threads send requests back to back for
+    ``duration`` seconds (or ``max_requests``). ``make_request(i)`` gives
+    the raw bytes of the i-th request."""
+    result = Result(name, concurrency)
+    counter = itertools.count()
+    lock = threading.Lock()
+
+    # One checked request first: status, body shape, item count.
+    status, headers, body = request('127.0.0.1', port, make_request(
+        next(counter)), want_body=True)
+    if status != expect:
+        raise RuntimeError(f'{name}: HTTP {status}: {body[:500]!r}')
+    if count_key:
+        result.items = len(json.loads(body)[count_key])
+
+    def worker(stop_at, record):
+        while time.perf_counter() < stop_at:
+            i = next(counter)
+            if max_requests is not None and record and i > max_requests:
+                return
+            raw = make_request(i)
+            t0 = time.perf_counter()
+            try:
+                status, headers, _ = request('127.0.0.1', port, raw)
+            except OSError as err:
+                status, headers = None, {}
+                error = repr(err)
+            else:
+                error = f'HTTP {status}'
+            took = time.perf_counter() - t0
+            if not record:
+                continue
+            with lock:
+                if status != expect:
+                    result.errors += 1
+                    result.first_error = result.first_error or error
+                    continue
+                result.latencies.append(took)
+                if 'x-bench-sql-statements' in headers:
+                    result.statements.append(
+                        int(headers['x-bench-sql-statements']))
+                    result.sql_ms.append(float(headers['x-bench-sql-ms']))
+                    result.cpu_ms.append(float(headers['x-bench-cpu-ms']))
+
+    for record, span in ((False, warmup), (True, duration)):
+        if span <= 0:
+            continue
+        start = time.perf_counter()
+        threads = [threading.Thread(target=worker,
+                                    args=(start + span, record))
+                   for _ in range(concurrency)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if record:
+            result.elapsed = time.perf_counter() - start
+    return result
+
+
+# Scenarios -------------------------------------------------------------------
+
+def scenarios(data, main_project, small_project, full):
+    """(name, make_request, expected status, concurrency, seconds,
+    key of the item list in the body)."""
+    member = {'X-Project-Id': main_project, 'X-User-Id': 'bench-user',
+              'X-Roles': 'member,reader'}
+    small = dict(member, **{'X-Project-Id': small_project})
+    main_clusters = [c[0] for c in data.clusters if c[1] == main_project]
+    templates = [t[0] for t in data.templates if t[1] == main_project]
+    seq = itertools.count()
+    run_tag = secrets.token_hex(3)
+
+    def fixed(raw):
+        return lambda i: raw
+
+    def rotate(items, fmt, headers):
+        raws = [build('GET', fmt.format(x), headers) for x in items]
+        return lambda i: raws[i % len(raws)]
+
+    def create_template(i):
+        n = next(seq)
+        return build('POST', '/v1/clustertemplates', member, {
+            'name': f'bench-{run_tag}-{n}', 'coe': 'kubernetes',
+            'image_id': 'fedora-coreos-40', 'external_network_id': 'public',
+            'flavor_id': 'm1.medium', 'master_flavor_id': 'm1.large',
+            'network_driver': 'calico', 'volume_driver': 'cinder',
+            'docker_volume_size': 50, 'dns_nameserver': '8.8.8.8',
+            'labels': {'kube_tag': 'v1.30.2', 'cinder_csi_enabled': 'true',
+                       'auto_healing_enabled': 'true'}})
+
+    def d(seconds):
+        return seconds if full else 1.0
+
+    return [
+        ('GET /v1 (floor: no auth, no DB)',
+         fixed(build('GET', '/v1/', {})), 200, 4, d(3), None),
+        ('list clusters (all)',
+         fixed(build('GET', '/v1/clusters', ADMIN)), 200, 2, d(5),
+         'clusters'),
+        ('list clusters (all, limit=100)',
+         fixed(build('GET', '/v1/clusters?limit=100', ADMIN)), 200, 2, d(3),
+         'clusters'),
+        ('list clusters (main project)',
+         fixed(build('GET', '/v1/clusters', member)), 200, 2, d(4),
+         'clusters'),
+        ('list clusters (small project)',
+         fixed(build('GET', '/v1/clusters', small)), 200, 2, d(2),
+         'clusters'),
+        ('list clusters/detail (all)',
+         fixed(build('GET', '/v1/clusters/detail', ADMIN)), 200, 2, d(4),
+         'clusters'),
+        ('show cluster',
+         rotate(main_clusters, '/v1/clusters/{}', member), 200, 4, d(6),
+         None),
+        ('list nodegroups',
+         rotate(main_clusters, '/v1/clusters/{}/nodegroups', member), 200, 4,
+         d(5), 'nodegroups'),
+        ('list templates (all)',
+         fixed(build('GET', '/v1/clustertemplates', ADMIN)), 200, 2, d(4),
+         'clustertemplates'),
+        ('list templates (main project)',
+         fixed(build('GET', '/v1/clustertemplates', member)), 200, 2, d(3),
+         'clustertemplates'),
+        ('show template',
+         rotate(templates, '/v1/clustertemplates/{}', member), 200, 4, d(5),
+         None),
+        ('create template', create_template, 201, 4, d(4), None),
+    ]
+
+
+def fmt_row(r):
+    p50 = r.pct(50) * 1000
+    p99 = r.pct(99) * 1000
+    sql_ms = (sum(r.sql_ms) / len(r.sql_ms)) if r.sql_ms else float('nan')
+    cpu_ms = _cpu(r)
+    items = '' if r.items is None else str(r.items)
+    return (f'{r.name:32s} {items:>5s} {r.concurrency:>2d}'
+            f' {len(r.latencies):>6d}'
+            f' {r.rps:>9.1f} {p50:>9.1f} {p99:>9.1f} {r.stmts:>6s}'
+            f' {sql_ms:>7.1f} {cpu_ms:>7.1f} {r.errors:>4d}')
+
+
+HEADER = (f'{"scenario":32s} {"items":>5s} {"c":>2s} {"reqs":>6s}'
+          f' {"req/s":>9s} {"p50 ms":>9s} {"p99 ms":>9s} {"stmts":>6s}'
+          f' {"sql ms":>7s} {"cpu ms":>7s} {"err":>4s}')
+
+
+def measure(port, data, main_project, small_project, full, deadline,
+            only=None):
+    results = []
+    print(HEADER, flush=True)
+    for (name, make, expect, conc, secs, key) in scenarios(
+            data, main_project, small_project, full):
+        if only and not any(o in name for o in only):
+            continue
+        if time.monotonic() > deadline:
+            log(f'time budget exhausted, skipping {name}')
+            continue
+        r = run_load(port, name, make, expect, conc, secs,
+                     warmup=0.5 if full else 0.2, count_key=key)
+        results.append(r)
+        print(fmt_row(r), flush=True)
+        if r.errors:
+            print(f'    first error: {r.first_error}', flush=True)
+    return results
+
+
+def _cpu(r):
+    return sorted(r.cpu_ms)[len(r.cpu_ms) // 2] if r.cpu_ms else float('nan')
+
+
+def verdicts(small, full, workers):
+    by = {r.name: r for r in full}
+    lines = []
+
+    def check(ok, text):
+        lines.append(f'  [{"PASS" if ok else "FAIL"}] {text}')
+
+    def capacity(r):
+        return (f'worker CPU {_cpu(r):.1f} ms/request: at most '
+                f'{workers * 1000 / _cpu(r):.0f} req/s on {workers} idle '
+                f'cores')
+
+    r = by.get('list clusters (all)')
+    if r:
+        check(r.pct(50) * 1000 < LIST_TARGET_MS,
+              f'list of {r.items} clusters p50 {r.pct(50) * 1000:.1f} ms '
+              f'< {LIST_TARGET_MS:.0f} ms (upstream Magnum: '
+              f'{UPSTREAM["list clusters (all)"]}; worker CPU '
+              f'{_cpu(r):.1f} ms/request)')
+    r = by.get('show cluster')
+    if r:
+        check(r.rps >= SHOW_TARGET_RPS,
+              f'show cluster {r.rps:.0f} req/s >= {SHOW_TARGET_RPS:.0f} '
+              f'(upstream: {UPSTREAM["show cluster"]}; {capacity(r)})')
+    r = by.get('list templates (all)')
+    if r:
+        check(r.rps >= TEMPLATES_TARGET_RPS,
+              f'list of {r.items} templates {r.rps:.1f} req/s >= '
+              f'{TEMPLATES_TARGET_RPS:.0f} (upstream: '
+              f'{UPSTREAM["list templates (all)"]}; {capacity(r)})')
+    small_by = {r.name: r for r in small}
+    constant = True
+    detail = []
+    for r in full:
+        s = small_by.get(r.name)
+        if s is None:
+            continue
+        same = len(set(s.statements) | set(r.statements)) == 1
+        constant &= bool(same)
+        if not same:
+            detail.append(f'{r.name}: {s.stmts} at small scale, '
+                          f'{r.stmts} at full scale')
+    check(constant, 'SQL statements per request constant in the number of '
+                    'objects (same count at small and full scale, every '
+                    'request)' + ('' if constant else ': ' +
+                                  '; '.join(detail)))
+    return lines
+
+
+# Main ------------------------------------------------------------------------
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--templates', type=int, default=1000)
+    parser.add_argument('--clusters', type=int, default=1000)
+    parser.add_argument('--small', type=int, default=100,
+                        help='templates and clusters of the first, small '
+                             'round (statement counts only)')
+    parser.add_argument('--workers', type=int, default=2)
+    parser.add_argument('--mysql', default='mysql -uroot',
+                        help='client command with rights to create '
+                             'databases and users (socket login)')
+    parser.add_argument('--db-host', default='127.0.0.1')
+    parser.add_argument('--db-port', type=int, default=3306)
+    parser.add_argument('--driver', choices=('pymysql', 'mysqldb'),
+                        default='pymysql',
+                        help='DB-API driver of the server (mysqldb is '
+                             'mysqlclient, a C extension)')
+    parser.add_argument('--code', action='append', default=[],
+                        help='put this directory before the project on the '
+                             "server's Python path (A/B test of a patched "
+                             'copy of magnum_lite/)')
+    parser.add_argument('--gc-freeze', action='store_true',
+                        help='gc.freeze() in each worker once the app is '
+                             'built')
+    parser.add_argument('--budget', type=float, default=240,
+                        help='seconds after which remaining scenarios are '
+                             'skipped')
+    parser.add_argument('--only', action='append',
+                        help='run only scenarios whose name contains this '
+                             '(repeatable)')
+    parser.add_argument('--keep', action='store_true',
+                        help='leave server and database up (prints how to '
+                             'reach them); for profiling')
+    args = parser.parse_args()
+
+    if shutil.which(args.mysql.split()[0]) is None:
+        sys.exit(f'{args.mysql.split()[0]} not found')
+    try:
+        import gunicorn  # noqa: F401
+    except ImportError:
+        sys.exit('gunicorn is not installed in this virtualenv '
+                 '(uv pip install gunicorn)')
+
+    started = time.monotonic()
+    deadline = started + args.budget
+    workdir = tempfile.mkdtemp(prefix='mlbench-')
+    db = Database(args.mysql.split(), args.db_host, args.db_port,
+                  args.driver)
+    server = None
+    engine = None
+    interrupted = []
+
+    def on_signal(signum, frame):
+        interrupted.append(signum)
+        raise KeyboardInterrupt()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        log(f'load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} '
+            f'cores before starting (latencies and req/s suffer from any '
+            f'other load; cpu ms much less)')
+        log(f'creating database {db.name}')
+        db.create()
+        engine = sa.create_engine(db.url)
+        t0 = time.perf_counter()
+        migration.upgrade(engine=engine)
+        log(f'migrated in {time.perf_counter() - t0:.1f}s')
+        config = os.path.join(workdir, 'magnum-lite.conf')
+        write_config(config, db.url)
+
+        data = DataSet(engine)
+        small_n = min(args.small, args.templates, args.clusters)
+        t0 = time.perf_counter()
+        data.add_templates(small_n)
+        data.add_clusters(small_n)
+        log(f'loaded {small_n} templates, {small_n} clusters, '
+            f'{2 * small_n} nodegroups in {time.perf_counter() - t0:.2f}s')
+
+        port = free_port()
+        server = Server(config, args.workers, port, workdir,
+                        [os.path.abspath(c) for c in args.code],
+                        args.gc_freeze)
+        server.start()
+        log(f'gunicorn up on 127.0.0.1:{port} with {args.workers} sync '
+            f'workers; driver {args.driver}'
+            + (f'; code from {", ".join(args.code)}' if args.code else '')
+            + ('; gc.freeze()' if args.gc_freeze else ''))
+        main_project = PROJECTS[0]
+        small_project = PROJECTS[3]
+
+        print(f'\n== small scale: {small_n} templates, {small_n} clusters '
+              f'(probe: statements per request) ==')
+        small = measure(port, data, main_project, small_project, False,
+                        deadline, args.only)
+
+        t0 = time.perf_counter()
+        data.add_templates(args.templates - small_n)
+        data.add_clusters(args.clusters - small_n)
+        log(f'loaded up to {args.templates} templates, {args.clusters} '
+            f'clusters, {2 * args.clusters} nodegroups in '
+            f'{time.perf_counter() - t0:.2f}s (main project owns '
+            f'{data.count_in(main_project)} clusters)')
+        print(f'\n== full scale: {args.templates} templates, '
+              f'{args.clusters} clusters, {2 * args.clusters} nodegroups; '
+              f'{args.workers} gunicorn sync workers ==')
+        full = measure(port, data, main_project, small_project, True,
+                       deadline, args.only)
+        print('\nc = client concurrency; stmts = SQL statements per request '
+              '(server side, min-max); sql ms = mean time in DB-API execute '
+              'per request; cpu ms = median CPU time of the worker per '
+              'request (robust to other load on the machine; 1000 / cpu ms '
+              '= req/s one worker could serve)')
+        print(f'\nload average (1 min) at the end: '
+              f'{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores')
+        print('\n== targets ==')
+        for line in verdicts(small, full, args.workers):
+            print(line)
+        if args.keep:
+            print(f'\n--keep: server on 127.0.0.1:{port} (pid '
+                  f'{server.proc.pid}), config {config}, database '
+                  f'{db.name}; stop with kill {server.proc.pid} and drop the '
+                  f'database and user {db.user} by hand')
+            server = None
+            db.created = False
+    except KeyboardInterrupt:
+        log('interrupted')
+    except Exception:
+        if server is not None:
+            print('--- server log ---\n' + server.log_tail(), file=sys.stderr)
+        raise
+    finally:
+        if server is not None:
+            server.stop()
+        if engine is not None:
+            engine.dispose()
+        try:
+            db.drop()
+        except Exception as err:  # keep the original error visible
+            log(f'could not drop {db.name}: {err}')
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        log(f'cleaned up; total {time.monotonic() - started:.0f}s')
+    if interrupted:
+        sys.exit(1)
+
+
+if __name__ == '__main__':
+    main()
