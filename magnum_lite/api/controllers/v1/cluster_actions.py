@@ -10,6 +10,7 @@ from magnum_lite.api.controllers.v1 import cluster_defaults
 from magnum_lite.api.controllers.v1 import clusters
 from magnum_lite.api.schemas import cluster as schema
 from magnum_lite.common import exception
+from magnum_lite.common import nodegroups as nodegroup_facts
 from magnum_lite.common import policy
 from magnum_lite.common import states
 from magnum_lite.common.policies import cluster as rules
@@ -20,7 +21,7 @@ def _nodegroup(cluster, ident):
     if ident:
         return db_api.nodegroup_get(cluster.uuid, ident)
     nodegroups = db_api.nodegroups_by_cluster([cluster.uuid])[cluster.uuid]
-    worker = cluster_defaults.default_nodegroup(nodegroups, 'worker')
+    worker = nodegroup_facts.default_nodegroup(nodegroups, 'worker')
     if worker is None:
         raise exception.NodeGroupNotFound(nodegroup='default-worker')
     return worker

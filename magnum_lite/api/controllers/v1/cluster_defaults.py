@@ -81,15 +81,6 @@ def merged_labels(base, given, merge):
     return dict(given)
 
 
-def default_nodegroup(nodegroups, role):
-    """The default nodegroup of a role (``worker``: any non-master)."""
-    for ng in nodegroups:
-        if ng.is_default and (ng.role == role or (
-                role == 'worker' and ng.role != 'master')):
-            return ng
-    return None
-
-
 def _check_masters(master_count, master_lb_enabled):
     if master_count % 2 == 0:
         raise exception.InvalidParameterValue(

@@ -10,6 +10,7 @@ from magnum_lite.api import work
 from magnum_lite.api.controllers.v1 import cluster_defaults
 from magnum_lite.api.schemas import cluster as schema
 from magnum_lite.common import exception
+from magnum_lite.common import nodegroups as nodegroup_facts
 from magnum_lite.common import policy
 from magnum_lite.common import states
 from magnum_lite.common.policies import cluster as rules
@@ -191,7 +192,7 @@ def patch(request, ident):
     policy.authorize(rules.UPDATE, request.context, scope.target_of(cluster))
     policy.authorize(rules.UPDATE_HEALTH_STATUS, request.context)
     nodegroups = db_api.nodegroups_by_cluster([cluster.uuid])[cluster.uuid]
-    worker = cluster_defaults.default_nodegroup(nodegroups, 'worker')
+    worker = nodegroup_facts.default_nodegroup(nodegroups, 'worker')
     current = serialize(request, cluster, nodegroups)
     current['node_count'] = worker.node_count if worker else 0
     patched = jsonpatch.apply(current, ops,
