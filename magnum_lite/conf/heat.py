@@ -26,6 +26,9 @@ OPTS = [
                 help='Extra Heat environment files sent with every stack, '
                      'e.g. heat-templates/simulation/environment.yaml for '
                      'a simulated cloud.'),
+    cfg.IntOpt('stacks_per_page', default=100, min=1,
+               help="Heat's max_stacks_per_page: a stack list page this "
+                    'long may have a next page.'),
     cfg.IntOpt('api_timeout', default=30, min=1,
                help='Seconds a single Heat API call may take.'),
 ]

@@ -5,6 +5,7 @@ import datetime
 import logging
 
 from magnum_lite.common import nodegroups as nodegroup_facts
+from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api
 from magnum_lite.drivers import base
 from magnum_lite.drivers.heat import client as heat
@@ -41,6 +42,21 @@ def _row(obj):
 
 def _extra(nodegroups):
     return [ng for ng in nodegroups if not ng.is_default]
+
+
+class _StackIndex(dict):
+    """The listed stacks by name. A name the list lacks is looked up
+    directly before it counts as gone: a stack is never declared vanished
+    because a page size or filter hid it."""
+
+    def __init__(self, stacks, find):
+        super().__init__((s.stack_name, s) for s in stacks)
+        self._find = find
+
+    def get(self, name, default=None):
+        if name not in self:
+            self[name] = self._find(name)
+        return super().get(name, default)
 
 
 class HeatDriver(base.Driver):
@@ -108,6 +124,19 @@ class HeatDriver(base.Driver):
                    timeout_mins=cluster.create_timeout or 60,
                    tags=_tags(cluster), **templates.stack_arguments(entry))
 
+    def _list_stacks(self):
+        """All our stacks: one call per page of Heat's default page size
+        (max_stacks_per_page, 100), so one call below 100 stacks. No
+        ``limit``: with one, python-heatclient fetches until a page comes
+        back empty, which costs a call more every cycle."""
+        stacks, marker = [], None
+        while True:
+            page = list(self.heat.stacks.list(tags=TAG, marker=marker))
+            stacks.extend(page)
+            if len(page) < CONF.heat.stacks_per_page:
+                return stacks
+            marker = page[-1].id
+
     def _delete(self, name):
         try:
             self.heat.stacks.delete(name)
@@ -164,8 +193,7 @@ class HeatDriver(base.Driver):
     def poll(self, context, clusters):
         """One stack list for all clusters; outputs and failure details
         only for stacks that finished."""
-        stacks = {s.stack_name: s for s in self._call(
-            self.heat.stacks.list, tags=TAG)}
+        stacks = _StackIndex(self._call(self._list_stacks), self._find)
         nodegroups = db_api.nodegroups_by_cluster([c.uuid for c in clusters])
         return {c.uuid: self._observe(c, nodegroups[c.uuid], stacks)
                 for c in clusters}

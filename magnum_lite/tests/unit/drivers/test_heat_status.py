@@ -74,3 +74,26 @@ class TestAnswers(testtools.TestCase):
         self.assertTrue(status.answers('UPDATE_COMPLETE', after, claim))
         self.assertTrue(status.answers(None, None, claim))
         self.assertTrue(status.answers('CREATE_COMPLETE', before, None))
+
+
+class TestStackIndex(testtools.TestCase):
+
+    def test_unlisted_stack_is_looked_up_once(self):
+        from magnum_lite.drivers.heat import driver
+
+        class Stack:
+            def __init__(self, name):
+                self.stack_name = name
+
+        found = []
+
+        def find(name):
+            found.append(name)
+            return Stack(name) if name == 'hidden' else None
+
+        index = driver._StackIndex([Stack('listed')], find)
+        self.assertEqual('listed', index.get('listed').stack_name)
+        self.assertEqual('hidden', index.get('hidden').stack_name)
+        self.assertIsNone(index.get('gone'))
+        self.assertIsNone(index.get('gone'))
+        self.assertEqual(['hidden', 'gone'], found)
