@@ -30,13 +30,6 @@ def get_transport():
         return _TRANSPORT
 
 
-def set_transport(transport):
-    """Use ``transport`` (one process running API and conductor)."""
-    global _TRANSPORT
-    with _LOCK:
-        _TRANSPORT = transport
-
-
 def cleanup():
     global _TRANSPORT
     with _LOCK:

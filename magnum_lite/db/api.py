@@ -200,14 +200,6 @@ def templates_by_uuid(uuids, columns=None):
     return {row.uuid: row for row in rows}
 
 
-def template_in_use(template_uuid):
-    """Whether any cluster of any project uses the template."""
-    with _reader() as session:
-        return session.query(models.Cluster.id).filter(
-            models.Cluster.cluster_template_id == template_uuid
-        ).first() is not None
-
-
 def template_update(template_uuid, values, allowed_when_in_use=None):
     """Update a template. If ``allowed_when_in_use`` is a predicate over
     ``values``, a template referenced by a cluster is only updated when
@@ -549,29 +541,6 @@ def nodegroup_update(nodegroup_uuid, values):
                 values, synchronize_session=False)
     if not count:
         raise exception.NodeGroupNotFound(nodegroup=nodegroup_uuid)
-
-
-def nodegroup_destroy(nodegroup_uuid):
-    """Delete a nodegroup row."""
-    model = models.NodeGroup
-    with _writer() as session:
-        session.query(model).filter(model.uuid == nodegroup_uuid).delete(
-            synchronize_session=False)
-
-
-# Quotas ----------------------------------------------------------------------
-
-def quota_create(project_id, resource, hard_limit):
-    """Insert a quota row; 409 if the project has one for the resource."""
-    try:
-        with _writer() as session:
-            row = models.Quota(project_id=project_id, resource=resource,
-                               hard_limit=hard_limit)
-            session.add(row)
-        return row
-    except db_exc.DBDuplicateEntry:
-        raise exception.QuotaAlreadyExists(project_id=project_id,
-                                           resource=resource)
 
 
 def quota_get(project_id, resource):
