@@ -543,6 +543,21 @@ def nodegroup_update(nodegroup_uuid, values):
         raise exception.NodeGroupNotFound(nodegroup=nodegroup_uuid)
 
 
+# Quotas ----------------------------------------------------------------------
+
+def quota_create(project_id, resource, hard_limit):
+    """Insert a quota row; 409 if the project has one for the resource."""
+    try:
+        with _writer() as session:
+            row = models.Quota(project_id=project_id, resource=resource,
+                               hard_limit=hard_limit)
+            session.add(row)
+        return row
+    except db_exc.DBDuplicateEntry:
+        raise exception.QuotaAlreadyExists(project_id=project_id,
+                                           resource=resource)
+
+
 def quota_get(project_id, resource):
     """The quota row, or None."""
     model = models.Quota
