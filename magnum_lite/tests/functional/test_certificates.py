@@ -28,10 +28,7 @@ def load_cert(pem):
     return x509.load_pem_x509_certificate(pem.encode())
 
 
-_Case = base.FunctionalTestCase
-
-
-class TestCertificates(_Case):
+class TestCertificates(base.FunctionalTestCase):
 
     def setUp(self):
         super().setUp()

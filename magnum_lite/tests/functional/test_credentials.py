@@ -6,10 +6,7 @@ from magnum_lite.tests import fake_driver
 load_tests = base.load_tests
 
 
-_Case = base.FunctionalTestCase
-
-
-class TestCredentials(_Case):
+class TestCredentials(base.FunctionalTestCase):
 
     def setUp(self):
         super().setUp()

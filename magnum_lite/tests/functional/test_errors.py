@@ -8,13 +8,12 @@ from magnum_lite.tests import base
 load_tests = base.load_tests
 
 
-_Case = base.FunctionalTestCase
 
 VERSION_HEADERS = ('OpenStack-API-Minimum-Version',
                    'OpenStack-API-Maximum-Version', 'OpenStack-API-Version')
 
 
-class ErrorTestCase(_Case):
+class ErrorTestCase(base.FunctionalTestCase):
 
     with_conductor = False
 

@@ -8,10 +8,7 @@ from magnum_lite.tests import base
 load_tests = base.load_tests
 
 
-_Case = base.FunctionalTestCase
-
-
-class TestNodegroups(_Case):
+class TestNodegroups(base.FunctionalTestCase):
 
     def setUp(self):
         super().setUp()

@@ -9,10 +9,7 @@ load_tests = base.load_tests
 ADMIN = 'admin,member,reader'
 
 
-_Case = base.FunctionalTestCase
-
-
-class TestPolicy(_Case):
+class TestPolicy(base.FunctionalTestCase):
 
     def setUp(self):
         super().setUp()

@@ -6,12 +6,11 @@ from magnum_lite.tests import base
 load_tests = base.load_tests
 
 
-_Case = base.FunctionalTestCase
 
 ADMIN = 'admin,member,reader'
 
 
-class TestQuotas(_Case):
+class TestQuotas(base.FunctionalTestCase):
 
     with_conductor = False
 
@@ -167,7 +166,7 @@ class TestQuotas(_Case):
         self.assert_error(response, 404, 'Quota could not be found')
 
 
-class TestClusterQuota(_Case):
+class TestClusterQuota(base.FunctionalTestCase):
 
     def test_cluster_create_refused_by_quota(self):
         self.create_template()

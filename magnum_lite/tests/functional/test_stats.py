@@ -5,10 +5,7 @@ from magnum_lite.tests import base
 load_tests = base.load_tests
 
 
-_Case = base.FunctionalTestCase
-
-
-class TestStats(_Case):
+class TestStats(base.FunctionalTestCase):
 
     def test_stats(self):
         empty = self.call('GET', '/v1/stats', version=None)

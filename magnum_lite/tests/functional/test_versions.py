@@ -8,7 +8,6 @@ from magnum_lite.tests import base
 load_tests = base.load_tests
 
 
-_Case = base.FunctionalTestCase
 
 SERVICE = 'container-infrastructure-management'
 MAX = str(microversions.MAX)
@@ -18,7 +17,7 @@ HOST = {'Host': 'api.example.com:9511'}
 BASE = 'http://api.example.com:9511'
 
 
-class VersionTestCase(_Case):
+class VersionTestCase(base.FunctionalTestCase):
     """No cluster work here: no conductor needed."""
 
     with_conductor = False
