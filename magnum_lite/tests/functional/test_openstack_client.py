@@ -410,3 +410,53 @@ class TestServicesStatsCertificates(OpenStackClientTestCase):
         status, body = self.server.request(
             'GET', f'/certificates/{cluster["uuid"]}')
         self.assertEqual((200, out.strip()), (status, body['pem'].strip()))
+
+    def test_cluster_config_kubeconfig(self):
+        # The client makes the key and CSR itself; the API signs the CSR
+        # and returns the CA. The kubeconfig it writes must hold a client
+        # certificate that chains to the CA the API returns.
+        import base64
+
+        import yaml
+        from cryptography import x509
+
+        self.create_template()
+        cluster = self.create_cluster()
+        configs = self.useFixture(fixtures.TempDir()).path
+        self.openstack('coe', 'cluster', 'config', 'c1', '--dir', configs,
+                       '--use-certificate', fmt=None)
+        with open(os.path.join(configs, 'config')) as f:
+            kubeconfig = yaml.safe_load(f)
+        self.assertEqual(cluster['api_address'],
+                         kubeconfig['clusters'][0]['cluster']['server'])
+        user = kubeconfig['users'][0]['user']
+        ca = x509.load_pem_x509_certificate(base64.b64decode(
+            kubeconfig['clusters'][0]['cluster'][
+                'certificate-authority-data']))
+        cert = x509.load_pem_x509_certificate(
+            base64.b64decode(user['client-certificate-data']))
+        cert.verify_directly_issued_by(ca)
+        status, body = self.server.request(
+            'GET', f'/certificates/{cluster["uuid"]}')
+        self.assertEqual(200, status)
+        self.assertEqual(ca, x509.load_pem_x509_certificate(
+            body['pem'].encode()))
+        # The key in the kubeconfig belongs to that certificate.
+        from cryptography.hazmat.primitives import serialization
+        key = serialization.load_pem_private_key(
+            base64.b64decode(user['client-key-data']), password=None)
+        self.assertEqual(cert.public_key().public_numbers(),
+                         key.public_key().public_numbers())
+
+        # With --use-keystone the client writes a Keystone-token
+        # kubeconfig around the same CA.
+        keystone_dir = self.useFixture(fixtures.TempDir()).path
+        self.openstack('coe', 'cluster', 'config', 'c1', '--dir',
+                       keystone_dir, '--use-keystone', fmt=None)
+        with open(os.path.join(keystone_dir, 'config')) as f:
+            token_config = yaml.safe_load(f)
+        self.assertIn('exec', token_config['users'][0]['user'])
+        self.assertEqual(
+            kubeconfig['clusters'][0]['cluster']['certificate-authority-data'],
+            token_config['clusters'][0]['cluster'][
+                'certificate-authority-data'])
