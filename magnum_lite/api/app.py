@@ -12,6 +12,7 @@ from magnum_lite.api import auth
 from magnum_lite.api import routing
 from magnum_lite.api.controllers import root
 from magnum_lite.api.controllers import v1
+from magnum_lite.common import cluster_credentials
 from magnum_lite.common import context
 from magnum_lite.common import policy
 from magnum_lite.conf import CONF
@@ -68,6 +69,7 @@ class _ProxyHeaders(http_proxy_to_wsgi.HTTPProxyToWSGI):
 
 def setup_app():
     """Build the whole application from the loaded configuration."""
+    cluster_credentials.log_mode()
     app = auth.wrap(_pecan_app())
     app = _HealthcheckPath(app)
     # CORS answers every OPTIONS itself (an empty 200, like Magnum);

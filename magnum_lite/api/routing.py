@@ -191,6 +191,7 @@ def dispatch(router, req, make_context):
             req)
     headers = microversions.response_headers(version)
     try:
+        _refuse_nul(args, req)
         request = Request(req, version, make_context(req))
         reply = route.handler(request, **args)
         if not isinstance(reply, Reply):
@@ -205,6 +206,16 @@ def dispatch(router, req, make_context):
                  'your request.', 'server'), headers)
     headers.update(reply.headers)
     return _json_response(reply.status, reply.body, headers)
+
+
+def _refuse_nul(args, req):
+    """400 for a NUL character in a path argument or query parameter:
+    PostgreSQL refuses it in a query, which would be a 500."""
+    for name, value in list(args.items()) + list(req.GET.items()):
+        if '\x00' in value or '\x00' in name:
+            raise exception.InvalidParameterValue(
+                err=f'{name.replace(chr(0), "")} should not contain NUL '
+                    f'characters.')
 
 
 def _negotiate(req):

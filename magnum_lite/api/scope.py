@@ -19,6 +19,8 @@ def own_target(request):
 
 
 def target_of(row):
-    """The policy target of one resource row."""
+    """The policy target of one resource row (its ``uuid`` lets the
+    policy tell a cluster's own trustee from others)."""
     return {'project_id': row.project_id,
-            'user_id': getattr(row, 'user_id', None)}
+            'user_id': getattr(row, 'user_id', None),
+            'uuid': getattr(row, 'uuid', None)}

@@ -116,6 +116,7 @@ def validate(schema, body, argument):
     if unknown and not schema.get('additionalProperties', False):
         raise exception.UnknownAttributes(argument=argument,
                                           names=', '.join(unknown))
+    _refuse_nul(body)
     result = {}
     for key, value in body.items():
         prop = props.get(key, {})
@@ -127,6 +128,22 @@ def validate(schema, body, argument):
             raise _field_error(key, None, 'Mandatory field missing.')
     _check(schema, result)
     return result
+
+
+def _refuse_nul(value, field='body'):
+    """400 for a NUL character in any string (key or value): PostgreSQL
+    cannot store one and would fail the write with a 500."""
+    if isinstance(value, str):
+        if '\x00' in value:
+            raise _field_error(field, value,
+                               'Value should not contain NUL characters')
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key, field)
+            _refuse_nul(item, key if field == 'body' else field)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_nul(item, field)
 
 
 def _check(schema, document):

@@ -29,10 +29,28 @@ def reset():
         _ENFORCER = None
 
 
+def _cluster_trustee(context, target):
+    """The target's ``trustee_user_id`` for a trust-scoped caller: the
+    caller's trustee id if it is one of the credentials of the cluster
+    the target names (``uuid``), else '' (matches nobody)."""
+    from magnum_lite.db import api as db_api
+
+    uuid = target.get('uuid')
+    if not uuid or not context.trustee_user_id:
+        return ''
+    users = {row.user_id for row in db_api.credentials_of(uuid)
+             if row.mode == 'trust'}
+    return context.trustee_user_id if context.trustee_user_id in users \
+        else ''
+
+
 def check(rule, context, target=None):
     """Whether ``rule`` allows the caller on ``target``."""
-    target = target or {'project_id': context.project_id,
-                        'user_id': context.user_id}
+    target = dict(target or {'project_id': context.project_id,
+                             'user_id': context.user_id})
+    if getattr(context, 'trust_id', None) and \
+            'trustee_user_id' not in target:
+        target['trustee_user_id'] = _cluster_trustee(context, target)
     try:
         return get_enforcer().enforce(rule, target, context.to_policy_values())
     except policy.InvalidScope:

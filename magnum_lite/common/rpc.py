@@ -15,7 +15,11 @@ class ContextSerializer(messaging.NoOpSerializer):
     """Carry the request context as a dict (ids and primitives only)."""
 
     def serialize_context(self, ctx):
-        return ctx.to_dict()
+        # The caller's token stays in the API process: the conductors
+        # act with their own credentials, and secrets never go on the wire.
+        values = ctx.to_dict()
+        values.pop('auth_token', None)
+        return values
 
     def deserialize_context(self, ctx):
         return context.RequestContext.from_dict(ctx)

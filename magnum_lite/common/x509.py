@@ -55,6 +55,19 @@ def generate_ca(common_name):
         key_pem.decode()
 
 
+def generate_service_account_key():
+    """The key pair that signs service-account tokens: (public key PEM,
+    private key PEM), as kubeadm's sa.pub and sa.key."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM,
+        serialization.PublicFormat.SubjectPublicKeyInfo)
+    private = key.private_bytes(serialization.Encoding.PEM,
+                                serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return public.decode(), private.decode()
+
+
 def _load_csr(csr_pem):
     try:
         csr = x509.load_pem_x509_csr(csr_pem.encode())

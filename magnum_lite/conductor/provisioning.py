@@ -8,9 +8,10 @@ deployment finished, settles the cluster and its nodegroups.
 
 import logging
 
+from magnum_lite.common import cluster_credentials
 from magnum_lite.common import context as ml_context
 from magnum_lite.common import exception
-from magnum_lite.common import secrets
+from magnum_lite.common import key_store
 from magnum_lite.common import states
 from magnum_lite.common import x509
 from magnum_lite.conductor import cluster_lock
@@ -19,6 +20,8 @@ from magnum_lite.drivers import base
 from magnum_lite.drivers import registry
 
 LOG = logging.getLogger(__name__)
+# The certificate rows of a cluster: its CAs and service-account key pair.
+CERTIFICATE_KINDS = x509.CA_TYPES + ('service_account',)
 
 
 def _driver(cluster):
@@ -32,24 +35,50 @@ def _nodegroups(cluster):
 
 
 def ensure_certificates(cluster):
-    """Create the cluster's CAs unless they exist (idempotent)."""
-    for ca_type in x509.CA_TYPES:
+    """Create the cluster's CAs and its service-account key pair unless
+    they exist (idempotent). The service-account key is never rotated:
+    it signs the pods' tokens, and the node bootstrap derives its join
+    secrets from it (drivers/heat/bootstrap.py)."""
+    kinds = [(ca_type, lambda: x509.generate_ca(cluster.name or cluster.uuid))
+             for ca_type in x509.CA_TYPES]
+    kinds.append(('service_account', x509.generate_service_account_key))
+    for kind, generate in kinds:
         try:
-            db_api.certificate_get(cluster.uuid, ca_type)
+            db_api.certificate_get(cluster.uuid, kind)
             continue
         except exception.CertificateNotFound:
             pass
-        cert, key = x509.generate_ca(cluster.name or cluster.uuid)
-        db_api.certificate_put(cluster.uuid, ca_type, cert,
-                               secrets.encrypt(key))
+        _put_certificate(cluster, kind, *generate())
 
 
 def rotate_certificates(cluster):
-    """Replace every CA of the cluster."""
+    """Replace every CA of the cluster (and delete the old keys)."""
     for ca_type in x509.CA_TYPES:
-        cert, key = x509.generate_ca(cluster.name or cluster.uuid)
-        db_api.certificate_put(cluster.uuid, ca_type, cert,
-                               secrets.encrypt(key))
+        old = _stored_keys(cluster.uuid, (ca_type,))
+        _put_certificate(cluster, ca_type,
+                         *x509.generate_ca(cluster.name or cluster.uuid))
+        key_store.delete_quietly(old)
+
+
+def _put_certificate(cluster, kind, public, key):
+    stored = key_store.store(cluster.uuid, kind, key)
+    try:
+        db_api.certificate_put(cluster.uuid, kind, public, stored)
+    except exception.ClusterNotFound:
+        key_store.delete_quietly([stored])
+        raise
+
+
+def _stored_keys(cluster_uuid, kinds=CERTIFICATE_KINDS):
+    """The ``private_key`` values of the cluster's certificate rows."""
+    values = []
+    for kind in kinds:
+        try:
+            values.append(db_api.certificate_get(cluster_uuid,
+                                                 kind).private_key)
+        except exception.CertificateNotFound:
+            pass
+    return values
 
 
 def drive(context, cluster_uuid, operation, wait=30.0):
@@ -108,7 +137,16 @@ def settle(cluster, observation):
         return
     if cluster.status == states.DELETING and observation.state in (
             base.COMPLETE, base.GONE):
+        try:
+            cluster_credentials.delete_all(cluster.uuid)
+        except exception.MagnumLiteError as err:
+            # The row stays DELETING; the next status sync retries.
+            LOG.warning('Cluster %s: could not remove its credentials from '
+                        'Keystone, will retry: %s', cluster.uuid, err)
+            return
+        keys = _stored_keys(cluster.uuid)
         db_api.cluster_destroy(cluster.uuid)
+        key_store.delete_quietly(keys)
         LOG.info('Cluster %s deleted', cluster.uuid)
         return
     succeeded = observation.state == base.COMPLETE
@@ -121,11 +159,30 @@ def settle(cluster, observation):
             values[key] = outputs[key]
     updates, gone = _nodegroup_outcomes(cluster, succeeded,
                                         observation.reason, outputs)
+    if succeeded:
+        _upgraded(cluster, values, updates)
+        # The stack now has the newest credentials: older ones (replaced
+        # by a rotation) are unused. Removed before the cluster shows
+        # complete, so a completed rotation means the old ones are dead.
+        cluster_credentials.retire_unused(cluster.uuid)
     # One transaction: a client never sees the cluster complete with its
     # nodegroups' addresses or faults still missing. It does nothing if a
     # newer claim (e.g. a delete) replaced the operation meanwhile.
     db_api.cluster_settle(cluster.uuid, cluster.status, values, updates,
                           gone)
+
+
+def _upgraded(cluster, values, updates):
+    """Add what a successful upgrade changes (decided by the API, see
+    common/upgrades.py) to the values settle writes. A failed upgrade
+    writes nothing of it: the rows still describe the old version, and
+    upgrading again retries."""
+    if cluster.operation != 'cluster_upgrade':
+        return
+    changes = (cluster.operation_args or {}).get('changes') or {}
+    values.update(changes.get('cluster') or {})
+    for ng_uuid, ng_values in (changes.get('nodegroups') or {}).items():
+        updates[ng_uuid] = dict(updates.get(ng_uuid) or {}, **ng_values)
 
 
 def _nodegroup_outcomes(cluster, succeeded, reason, outputs):

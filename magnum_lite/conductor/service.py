@@ -6,6 +6,7 @@ import threading
 
 import oslo_messaging as messaging
 
+from magnum_lite.common import cluster_credentials
 from magnum_lite.common import rpc
 from magnum_lite.conductor import manager
 from magnum_lite.conductor import periodics
@@ -73,6 +74,7 @@ class ConductorService:
             thread.start()
         LOG.info('Conductor %s serving topic %s', CONF.conductor.host,
                  self.topic)
+        cluster_credentials.log_mode()
 
     def stop(self):
         self._stop.set()

@@ -3,13 +3,16 @@
 from oslo_middleware import cors
 
 from magnum_lite.conf import api
+from magnum_lite.conf import certificates
 from magnum_lite.conf import conductor
 from magnum_lite.conf import database
 from magnum_lite.conf import heat
 from magnum_lite.conf import noauth
 from magnum_lite.conf import quotas
+from magnum_lite.conf import trust
 
-_MODULES = (api, conductor, database, heat, noauth, quotas)
+_MODULES = (api, certificates, conductor, database, heat, noauth, quotas,
+            trust)
 
 
 def list_opts():

@@ -244,8 +244,9 @@ def template_delete(template_uuid):
 
 # Clusters --------------------------------------------------------------------
 
-def cluster_create(values, nodegroups):
-    """Insert a cluster and its nodegroups in one transaction."""
+def cluster_create(values, nodegroups, credentials=()):
+    """Insert a cluster, its nodegroups and its credentials (values of
+    ``identity.credentials.Credential.row()``) in one transaction."""
     values = dict(values)
     values.setdefault('uuid', uuidutils.generate_uuid())
     values.setdefault('operation_started_at', _now())
@@ -255,6 +256,9 @@ def cluster_create(values, nodegroups):
         session.flush()
         for ng in nodegroups:
             session.add(models.NodeGroup(cluster_id=cluster.uuid, **ng))
+        for credential in credentials:
+            session.add(models.ClusterCredential(cluster_id=cluster.uuid,
+                                                 **credential))
     return cluster
 
 
@@ -365,18 +369,20 @@ def cluster_settle(cluster_uuid, expected_status, values,
 
 
 def cluster_claim(cluster_uuid, event, operation, args=None, values=None,
-                  nodegroup_updates=None, new_nodegroups=()):
+                  nodegroup_updates=None, new_nodegroups=(),
+                  new_credentials=()):
     """Atomically move a cluster along ``event`` of the state machine.
 
     The compare-and-set on ``status`` makes two concurrent requests unable
     to both start work: the loser gets 409 ClusterBusy. ``values`` are
     written with the claim; ``nodegroup_updates`` maps nodegroup uuids to
     values written in the same transaction, and ``new_nodegroups`` are
-    inserted in it (409 on a duplicate name). Returns the cluster.
+    inserted in it (409 on a duplicate name), as are ``new_credentials``
+    (rows for the cluster's credentials table). Returns the cluster.
     """
     try:
         return _claim(cluster_uuid, event, operation, args, values,
-                      nodegroup_updates, new_nodegroups)
+                      nodegroup_updates, new_nodegroups, new_credentials)
     except db_exc.DBDuplicateEntry:
         names = ', '.join(ng['name'] for ng in new_nodegroups)
         cluster = cluster_get(cluster_uuid)
@@ -385,7 +391,7 @@ def cluster_claim(cluster_uuid, event, operation, args=None, values=None,
 
 
 def _claim(cluster_uuid, event, operation, args, values, nodegroup_updates,
-           new_nodegroups):
+           new_nodegroups, new_credentials):
     model = models.Cluster
     with _writer() as session:
         row = session.query(model).filter(
@@ -411,13 +417,17 @@ def _claim(cluster_uuid, event, operation, args, values, nodegroup_updates,
                     dict(ng_values), synchronize_session=False)
         for ng in new_nodegroups:
             session.add(models.NodeGroup(**ng))
+        for credential in new_credentials:
+            session.add(models.ClusterCredential(cluster_id=cluster_uuid,
+                                                 **credential))
     return row
 
 
 def cluster_destroy(cluster_uuid):
-    """Delete a cluster row with its nodegroups and CAs."""
+    """Delete a cluster row with its nodegroups, CAs and credentials."""
     with _writer() as session:
-        for model in (models.NodeGroup, models.Certificate):
+        for model in (models.NodeGroup, models.Certificate,
+                      models.ClusterCredential):
             session.query(model).filter(
                 model.cluster_id == cluster_uuid).delete(
                     synchronize_session=False)
@@ -683,6 +693,25 @@ def certificate_put(cluster_uuid, ca_type, certificate, private_key):
     except db_exc.DBReferenceError:
         # The cluster was deleted meanwhile.
         raise exception.ClusterNotFound(cluster=cluster_uuid)
+
+
+# Cluster credentials ---------------------------------------------------------
+
+def credentials_of(cluster_uuid):
+    """The credential rows of a cluster, oldest first (the last one is
+    what its stack gets)."""
+    model = models.ClusterCredential
+    with _reader() as session:
+        return session.query(model).filter(
+            model.cluster_id == cluster_uuid).order_by(model.id).all()
+
+
+def credential_delete(credential_id):
+    """Forget one credential row (after it was removed from Keystone)."""
+    model = models.ClusterCredential
+    with _writer() as session:
+        session.query(model).filter(model.id == credential_id).delete(
+            synchronize_session=False)
 
 
 def age(seconds):

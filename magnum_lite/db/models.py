@@ -208,6 +208,35 @@ class Certificate(TimestampMixin, Base):
     private_key = sa.Column(sa.Text, nullable=False)
 
 
+class ClusterCredential(TimestampMixin, Base):
+    """Keystone credentials a cluster's services use (cloud controller,
+    Cinder CSI, autoscaler). The newest row of a cluster is the one its
+    stack gets; older rows are removed once no stack uses them."""
+
+    __tablename__ = 'cluster_credential'
+    __table_args__ = (
+        sa.Index('cluster_credential_cluster_id_idx', 'cluster_id'),
+        _TABLE_ARGS,
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    cluster_id = sa.Column(
+        sa.String(36),
+        sa.ForeignKey('cluster.uuid',
+                      name='cluster_credential_cluster_id_fkey',
+                      ondelete='CASCADE'),
+        nullable=False)
+    # 'trust' or 'application_credential'.
+    mode = sa.Column(sa.String(32), nullable=False)
+    # The trustee user, or the owner of the application credential.
+    user_id = sa.Column(sa.String(255), nullable=False)
+    username = sa.Column(sa.String(255))
+    domain_id = sa.Column(sa.String(255))
+    # Encrypted JSON: password and trust_id, or the application
+    # credential's id and secret.
+    secret = sa.Column(sa.Text, nullable=False)
+
+
 class Quota(TimestampMixin, Base):
     __tablename__ = 'quotas'
     __table_args__ = (

@@ -104,12 +104,18 @@ class DbTestCase(TestCase):
 
 
 class Conductor(fixtures.Fixture):
-    """A conductor on RabbitMQ with a private topic, fast periodics."""
+    """A conductor on RabbitMQ with a private topic, fast periodics;
+    on the run's vhost unless given another ``transport_url``."""
+
+    def __init__(self, transport_url=None):
+        super().__init__()
+        self.transport_url = transport_url
 
     def _setUp(self):
         from magnum_lite.conductor import service
         topic = f'mlt-{services.RUN_ID}-{os.getpid()}-{id(self)}'
-        CONF.set_override('transport_url', services.transport_url())
+        CONF.set_override('transport_url',
+                          self.transport_url or services.transport_url())
         CONF.set_override('topic', topic, 'conductor')
         CONF.set_override('host', f'test-{os.getpid()}', 'conductor')
         CONF.set_override('sync_status_interval', 1, 'conductor')

@@ -115,7 +115,7 @@ class Database:
 
 # Data ------------------------------------------------------------------------
 
-KUBE_TAGS = ('v1.27.8', 'v1.28.9', 'v1.29.4', 'v1.30.2')
+KUBE_TAGS = ('v1.35.9', 'v1.36.4', 'v1.37.1')
 IMAGES = ('fedora-coreos-38', 'fedora-coreos-39', 'fedora-coreos-40')
 FLAVORS = ('m1.small', 'm1.medium', 'm1.large', 'c2.xlarge')
 
@@ -543,7 +543,7 @@ def scenarios(data, main_project, small_project, full):
             'flavor_id': 'm1.medium', 'master_flavor_id': 'm1.large',
             'network_driver': 'calico', 'volume_driver': 'cinder',
             'docker_volume_size': 50, 'dns_nameserver': '8.8.8.8',
-            'labels': {'kube_tag': 'v1.30.2', 'cinder_csi_enabled': 'true',
+            'labels': {'kube_tag': 'v1.36.4', 'cinder_csi_enabled': 'true',
                        'auto_healing_enabled': 'true'}})
 
     def d(seconds):

@@ -31,12 +31,12 @@ pid files, logs and ``heatctl.json`` (endpoint, database, vhost, pids).
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -51,20 +51,18 @@ STATE_FILE = 'heatctl.json'
 PROJECT = 'admin'
 
 
+_spec = importlib.util.spec_from_file_location(
+    'localservice', os.path.join(REPO, 'tools', 'localservice.py'))
+local = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(local)
+
+
 class HeatError(Exception):
     pass
 
 
 def default_venv():
-    venvs = os.environ.get('MAGNUM_LITE_VENVS') or os.path.join(REPO,
-                                                                '.venvs')
-    return os.path.join(venvs, 'heat')
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+    return local.venv_path('heat')
 
 
 def _log(msg):
@@ -326,40 +324,6 @@ def write_config(state_dir, venv, port, db, user, password, vhost,
 
 # --- processes -----------------------------------------------------------
 
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child of ours counts as dead.
-    try:
-        with open('/proc/%d/stat' % pid) as f:
-            return f.read().split(')')[-1].split()[0] != 'Z'
-    except OSError:
-        return False
-
-
-def _read_pid(state_dir, name):
-    try:
-        with open(os.path.join(state_dir, '%s.pid' % name)) as f:
-            return int(f.read().strip())
-    except (OSError, ValueError):
-        return None
-
-
-def _spawn(state_dir, name, argv):
-    out = open(os.path.join(state_dir, 'logs', '%s.out' % name), 'ab')
-    proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL,
-                            start_new_session=True, cwd=state_dir)
-    out.close()
-    with open(os.path.join(state_dir, '%s.pid' % name), 'w') as f:
-        f.write('%d\n' % proc.pid)
-    return proc.pid
-
-
 def _signal_group(pid, sig):
     try:
         os.killpg(pid, sig)
@@ -381,7 +345,7 @@ def kill_groups(pids, grace=10):
     after grace seconds (the engine's graceful stop can take a minute)."""
     pids = [p for p in pids if p]
     for sig, wait_s in ((signal.SIGTERM, grace), (signal.SIGKILL, 10)):
-        alive = [p for p in pids if _pid_alive(p) or _group_alive(p)]
+        alive = [p for p in pids if local.pid_alive(p) or _group_alive(p)]
         if not alive:
             return
         for pid in alive:
@@ -390,7 +354,7 @@ def kill_groups(pids, grace=10):
         while time.monotonic() < deadline:
             for pid in alive:
                 _reap(pid)
-            if not any(_pid_alive(p) or _group_alive(p) for p in alive):
+            if not any(local.pid_alive(p) or _group_alive(p) for p in alive):
                 break
             time.sleep(0.2)
 
@@ -416,14 +380,6 @@ def _group_alive(pgid):
     return False
 
 
-def _tail(path, lines=30):
-    try:
-        with open(path, errors='replace') as f:
-            return ''.join(f.readlines()[-lines:])
-    except OSError:
-        return ''
-
-
 # --- HTTP ----------------------------------------------------------------
 
 def _get(url, timeout=10):
@@ -437,8 +393,7 @@ def _get(url, timeout=10):
 
 
 def load_state(state_dir):
-    with open(os.path.join(state_dir, STATE_FILE)) as f:
-        return json.load(f)
+    return local.load_state(state_dir, STATE_FILE)
 
 
 def wait(state_dir, timeout=180):
@@ -451,12 +406,13 @@ def wait(state_dir, timeout=180):
     last = None
     while time.monotonic() < deadline:
         for name in ('heat-engine', 'heat-api'):
-            pid = _read_pid(state_dir, name)
-            if pid is None or not _pid_alive(pid):
+            pid = local.read_pid(state_dir, name)
+            if pid is None or not local.pid_alive(pid):
                 log = os.path.join(state_dir, 'logs', '%s.out' % name)
                 raise HeatError('%s is not running; last output:\n%s%s' % (
-                    name, _tail(log),
-                    _tail(os.path.join(state_dir, 'logs', name + '.log'))))
+                    name, local.tail(log),
+                    local.tail(os.path.join(state_dir, 'logs',
+                                            name + '.log'))))
         try:
             if not engine_up:
                 engine_up = engine_listening(state['vhost'])
@@ -488,12 +444,12 @@ def start(state_dir, port=0, db='heat', vhost='heat', engine_workers=2,
         raise HeatError('%s missing: run tools/heat/install.sh' % engine)
     os.makedirs(os.path.join(state_dir, 'logs'), exist_ok=True)
     for name in ('heat-engine', 'heat-api'):
-        pid = _read_pid(state_dir, name)
-        if pid and _pid_alive(pid):
+        pid = local.read_pid(state_dir, name)
+        if pid and local.pid_alive(pid):
             raise HeatError('%s already running (pid %d) in %s'
                             % (name, pid, state_dir))
     t0 = time.monotonic()
-    port = int(port) or free_port()
+    port = int(port) or local.free_port()
     user = db_user_for(db)
     pw_file = os.path.join(state_dir, 'db-password')
     if os.path.exists(pw_file):
@@ -532,9 +488,9 @@ def start(state_dir, port=0, db='heat', vhost='heat', engine_workers=2,
         if empty:
             save_schema(db, cache)
     t_db = time.monotonic()
-    state['engine_pid'] = _spawn(state_dir, 'heat-engine',
+    state['engine_pid'] = local.spawn(state_dir, 'heat-engine',
                                  [engine, '--config-file', conf])
-    state['api_pid'] = _spawn(
+    state['api_pid'] = local.spawn(
         state_dir, 'heat-api',
         [os.path.join(venv, 'bin', 'python'), WSGI_SERVER,
          '--config-file', conf, '--bind', '127.0.0.1:%d' % port,
@@ -556,8 +512,8 @@ def start(state_dir, port=0, db='heat', vhost='heat', engine_workers=2,
 def stop(state_dir, purge=False, remove_state=False, grace=5):
     """Stop the engine and the API; with purge drop the db and vhost."""
     state_dir = os.path.abspath(state_dir)
-    kill_groups([_read_pid(state_dir, n) for n in ('heat-api', 'heat-engine')],
-                grace=grace)
+    kill_groups([local.read_pid(state_dir, n)
+                 for n in ('heat-api', 'heat-engine')], grace=grace)
     for name in ('heat-api', 'heat-engine'):
         try:
             os.unlink(os.path.join(state_dir, '%s.pid' % name))

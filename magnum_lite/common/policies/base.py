@@ -14,12 +14,31 @@ ADMIN_OR_PROJECT_MEMBER_DENY_CLUSTER_USER = (
     'rule:admin_or_project_member_deny_cluster_user')
 ADMIN_OR_PROJECT_READER_DENY_CLUSTER_USER = (
     'rule:admin_or_project_reader_deny_cluster_user')
+ADMIN_OR_PROJECT_READER_OR_CLUSTER_USER = (
+    'rule:admin_or_project_reader_or_cluster_user')
+ADMIN_OR_PROJECT_READER_USER_OR_CLUSTER_USER = (
+    'rule:admin_or_project_reader_user_or_cluster_user')
 
-# As in Magnum's current defaults, the *_deny_cluster_user rules equal their
-# plain twins; they keep their own names so operators can tighten them.
+# A cluster user is whoever calls with a token scoped to a trust: what runs
+# in a cluster (its trustee, through an impersonating trust). Keystone then
+# reports the trustor's user id and roles, so the project rules below
+# exclude trust tokens, and only the *_cluster_user rules let them in, for
+# the one cluster whose trustee they are (the target's trustee_user_id,
+# filled by magnum_lite.common.policy). The *_deny_cluster_user rules equal
+# their plain twins, as in Magnum; they keep their names for operators.
 
 RULES = [
-    policy.RuleDefault('context_is_admin', 'role:admin',
+    policy.RuleDefault('deny_cluster_user', 'not is_trust:True',
+                       description='The caller does not use a trust.'),
+    policy.RuleDefault('cluster_user',
+                       'is_trust:True and '
+                       'trustee_user_id:%(trustee_user_id)s and '
+                       'project_id:%(project_id)s',
+                       description="The caller is the cluster's trustee, "
+                                   "through a trust on the cluster's "
+                                   'project.'),
+    policy.RuleDefault('context_is_admin',
+                       'role:admin and rule:deny_cluster_user',
                        description='Who is an administrator.'),
     policy.RuleDefault('admin_or_owner',
                        'is_admin:True or project_id:%(project_id)s'),
@@ -27,9 +46,11 @@ RULES = [
                        'is_admin:True or user_id:%(user_id)s'),
     policy.RuleDefault('is_user', 'user_id:%(user_id)s'),
     policy.RuleDefault('project_member',
-                       'role:member and project_id:%(project_id)s'),
+                       'role:member and project_id:%(project_id)s and '
+                       'rule:deny_cluster_user'),
     policy.RuleDefault('project_reader',
-                       'role:reader and project_id:%(project_id)s'),
+                       'role:reader and project_id:%(project_id)s and '
+                       'rule:deny_cluster_user'),
     policy.RuleDefault('admin_or_project_reader',
                        'rule:context_is_admin or rule:project_reader'),
     policy.RuleDefault('admin_or_project_member',
@@ -42,7 +63,15 @@ RULES = [
                        '(rule:project_reader and rule:is_user)'),
     policy.RuleDefault('admin_or_project_member_user_or_cluster_user',
                        'rule:context_is_admin or '
-                       '(rule:project_member and rule:is_user)'),
+                       '(rule:project_member and rule:is_user) or '
+                       'rule:cluster_user'),
+    policy.RuleDefault('admin_or_project_reader_user_or_cluster_user',
+                       'rule:context_is_admin or '
+                       '(rule:project_reader and rule:is_user) or '
+                       'rule:cluster_user'),
+    policy.RuleDefault('admin_or_project_reader_or_cluster_user',
+                       'rule:context_is_admin or rule:project_reader or '
+                       'rule:cluster_user'),
     policy.RuleDefault('project_member_deny_cluster_user',
                        'rule:project_member'),
     policy.RuleDefault('admin_or_project_member_deny_cluster_user',

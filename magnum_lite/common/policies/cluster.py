@@ -34,7 +34,7 @@ RULES = [
     base.rule(DETAIL_ALL_PROJECTS, base.RULE_ADMIN,
               'List clusters of all projects with detail.',
               [('GET', _ALL + '/detail')], project_scoped=False),
-    base.rule(GET, base.ADMIN_OR_PROJECT_READER_DENY_CLUSTER_USER,
+    base.rule(GET, base.ADMIN_OR_PROJECT_READER_OR_CLUSTER_USER,
               'Show a cluster.', [('GET', _ONE)]),
     base.rule(GET_ONE_ALL_PROJECTS, base.RULE_ADMIN,
               'Show a cluster of any project.', [('GET', _ONE)],

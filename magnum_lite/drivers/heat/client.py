@@ -8,7 +8,11 @@ from keystoneauth1 import noauth
 from keystoneauth1 import session as ks_session
 
 from magnum_lite.common import exception
+from magnum_lite.common import wire_log
 from magnum_lite.conf import CONF
+
+# Stack bodies carry hidden parameters: never log them.
+WIRE_LOG = wire_log.bodiless(__name__ + '.wire')
 
 
 class HeatUnavailable(exception.ServiceUnavailable):
@@ -26,13 +30,14 @@ def make_client():
                                      timeout=group.api_timeout)
         return heat_client.Client(
             '1', session=session, endpoint_override=group.endpoint,
-            additional_headers={'X-Auth-Project': group.project})
+            additional_headers={'X-Auth-Project': group.project},
+            logger=WIRE_LOG)
     auth = ks_loading.load_auth_from_conf_options(CONF, 'heat')
     session = ks_loading.load_session_from_conf_options(
         CONF, 'heat', auth=auth)
     return heat_client.Client('1', session=session,
                               endpoint_override=group.endpoint,
-                              service_type='orchestration')
+                              service_type='orchestration', logger=WIRE_LOG)
 
 
 def translate(err):

@@ -4,14 +4,18 @@ nodegroup), built from heat-templates/kubernetes."""
 import datetime
 import logging
 
+from magnum_lite.common import cluster_credentials
 from magnum_lite.common import nodegroups as nodegroup_facts
+from magnum_lite.common import upgrades
 from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api
 from magnum_lite.drivers import base
+from magnum_lite.drivers.heat import bootstrap
 from magnum_lite.drivers.heat import client as heat
 from magnum_lite.drivers.heat import parameters
 from magnum_lite.drivers.heat import status
 from magnum_lite.drivers.heat import templates
+from magnum_lite.drivers.heat import versions
 
 LOG = logging.getLogger(__name__)
 TAG = 'magnum-lite'
@@ -38,6 +42,28 @@ def _changed_at(stack):
 
 def _row(obj):
     return {c.name: getattr(obj, c.name) for c in obj.__table__.columns}
+
+
+def _addons(entry, params):
+    """The versioned add-on manifests of a cluster stack (the masters
+    apply them); nodegroup stacks have none."""
+    if entry != templates.CLUSTER:
+        return None
+    return versions.addon_files(params['kube_tag'])
+
+
+def _changes(args):
+    """The row changes an upgrade claimed (common/upgrades.py); none for
+    other operations."""
+    changes = (args or {}).get('changes') or {}
+    return {'cluster': changes.get('cluster') or {},
+            'nodegroups': changes.get('nodegroups') or {}}
+
+
+def _changed(obj, values):
+    """A row as a dict, as it will be once ``values`` are written: an
+    upgrade renders the stack from the upgraded rows."""
+    return upgrades.apply(_row(obj), values)
 
 
 def _extra(nodegroups):
@@ -74,21 +100,33 @@ class HeatDriver(base.Driver):
     # Parameters -------------------------------------------------------------
 
     def _template(self, cluster):
-        return db_api.templates_by_uuid(
-            [cluster.cluster_template_id])[cluster.cluster_template_id]
+        uuid = cluster['cluster_template_id']
+        return _row(db_api.templates_by_uuid([uuid])[uuid])
 
-    def _cluster_parameters(self, cluster, nodegroups, removals=None):
+    def _cluster_parameters(self, cluster, nodegroups, removals=None,
+                            args=None):
         master = nodegroup_facts.default_nodegroup(nodegroups, 'master')
         worker = nodegroup_facts.default_nodegroup(nodegroups, 'worker')
+        changes = _changes(args)
+        cluster = _changed(cluster, changes['cluster'])
         return parameters.cluster_parameters(
-            _row(cluster), _row(self._template(cluster)), _row(master),
-            _row(worker), removals or {})
+            cluster, self._template(cluster),
+            _changed(master, changes['nodegroups'].get(master.uuid)),
+            _changed(worker, changes['nodegroups'].get(worker.uuid)),
+            removals or {}, operation=args,
+            bootstrap=bootstrap.values(cluster['uuid']),
+            credentials=cluster_credentials.heat_values(cluster['uuid']))
 
-    def _nodegroup_parameters(self, cluster, nodegroup, removals=None):
+    def _nodegroup_parameters(self, cluster, nodegroup, removals=None,
+                              args=None):
         outputs = self._outputs(self._find(stack_name(cluster)))
+        changes = _changes(args)
+        cluster = _changed(cluster, changes['cluster'])
         return parameters.nodegroup_parameters(
-            _row(cluster), _row(self._template(cluster)), _row(nodegroup),
-            outputs, removals or [])
+            cluster, self._template(cluster),
+            _changed(nodegroup, changes['nodegroups'].get(nodegroup.uuid)),
+            outputs, removals or [], operation=args,
+            bootstrap=bootstrap.values(cluster['uuid']))
 
     # Heat calls -------------------------------------------------------
 
@@ -114,7 +152,7 @@ class HeatDriver(base.Driver):
             self.heat.stacks.create, stack_name=name, parameters=params,
             timeout_mins=timeout or 60,
             tags=_tags(cluster),
-            **templates.stack_arguments(entry))
+            **templates.stack_arguments(entry, _addons(entry, params)))
         return created['stack']['id']
 
     def _update(self, name, entry, params, cluster):
@@ -122,7 +160,8 @@ class HeatDriver(base.Driver):
         # stack drops out of the tag-filtered list the sync reads.
         self._call(self.heat.stacks.update, name, parameters=params,
                    timeout_mins=cluster.create_timeout or 60,
-                   tags=_tags(cluster), **templates.stack_arguments(entry))
+                   tags=_tags(cluster),
+                   **templates.stack_arguments(entry, _addons(entry, params)))
 
     def _list_stacks(self):
         """All our stacks: one call per page of Heat's default page size
@@ -169,7 +208,8 @@ class HeatDriver(base.Driver):
         if operation == 'cluster_resize' and target is not None:
             removals[target.role] = args.get('nodes_to_remove') or []
         self._update(stack_name(cluster), templates.CLUSTER,
-                     self._cluster_parameters(cluster, nodegroups, removals),
+                     self._cluster_parameters(cluster, nodegroups, removals,
+                                              args),
                      cluster)
 
     def _update_nodegroup(self, cluster, nodegroup, operation, args):
@@ -178,7 +218,7 @@ class HeatDriver(base.Driver):
             self._delete(name)
             return
         params = self._nodegroup_parameters(
-            cluster, nodegroup, args.get('nodes_to_remove'))
+            cluster, nodegroup, args.get('nodes_to_remove'), args)
         if operation == 'nodegroup_create':
             self._create(name, templates.NODEGROUP, params,
                          cluster.create_timeout, cluster)

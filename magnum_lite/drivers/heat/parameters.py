@@ -19,9 +19,18 @@ is one of:
     a column of the nodegroup a nodegroup stack is for;
 ``outputs.<key>``
     an output of the cluster's stack (for nodegroup stacks);
+``credentials.<key>``
+    the cluster's cloud credentials (common/cluster_credentials.py
+    ``heat_values``), secrets in clear: their rows are hidden;
+``operation.<key>``
+    an argument of the operation being carried out (``max_batch_size`` of
+    an upgrade);
 ``removals.<key>``
     server ids the caller wants removed (``master``, ``worker``,
     ``nodegroup``);
+``bootstrap.<name>``
+    a node bootstrap secret or fact (drivers/heat/bootstrap.py
+    ``values``): CA certificates and keys, join token, certificate key;
 ``label:<name>``
     a cluster (or nodegroup) label, a string converted to the row's type;
 ``config:<group>.<option>``
@@ -36,6 +45,9 @@ Everything here is pure: plain dicts in, a parameters dict out.
 """
 
 import dataclasses
+
+from magnum_lite.drivers.heat import labels as label_table
+from magnum_lite.drivers.heat import versions
 
 CLUSTER = 'cluster.yaml'
 NODEGROUP = 'nodegroup.yaml'
@@ -70,8 +82,60 @@ def _wait_timeout(values):
     return int(minutes) * 60
 
 
+def _kube_tag(values):
+    return (values['labels'].get('kube_tag')
+            or label_table.BY_NAME['kube_tag'].default)
+
+
+def _cni(values):
+    """Label ``cni``, else the template's network_driver, else calico."""
+    return versions.cni(values['labels'],
+                        (values.get('template') or {}).get('network_driver'))
+
+
+def _component_versions(values):
+    """KEY=value lines of the versions module for the cluster's kube_tag
+    and labels (written verbatim to /etc/magnum-lite/versions.env)."""
+    template = values.get('template') or {}
+    return versions.component_versions(
+        _kube_tag(values), values['labels'], template.get('network_driver'))
+
+
+def _labels_text(labels):
+    """``{k: v}`` as ``k=v,k2=v2`` (sorted: the same labels always give
+    the same user data)."""
+    return ','.join(f'{k}={v}' for k, v in sorted((labels or {}).items()))
+
+
+def _taints_text(taints):
+    """``[{key, value, effect}]`` as ``k=v:Effect,k2:Effect``."""
+    parts = []
+    for taint in taints or []:
+        pair = taint['key']
+        if taint.get('value'):
+            pair = f"{pair}={taint['value']}"
+        parts.append(f"{pair}:{taint['effect']}")
+    return ','.join(parts)
+
+
+def _node_facts(kind, field, text):
+    return lambda values: text((values.get(kind) or {}).get(field))
+
+
 DERIVATIONS = {
     'wait_timeout': _wait_timeout,
+    'master_node_labels': _node_facts('master_nodegroup', 'node_labels',
+                                      _labels_text),
+    'worker_node_labels': _node_facts('worker_nodegroup', 'node_labels',
+                                      _labels_text),
+    'node_labels': _node_facts('nodegroup', 'node_labels', _labels_text),
+    'master_node_taints': _node_facts('master_nodegroup', 'node_taints',
+                                      _taints_text),
+    'worker_node_taints': _node_facts('worker_nodegroup', 'node_taints',
+                                      _taints_text),
+    'node_taints': _node_facts('nodegroup', 'node_taints', _taints_text),
+    'cni': _cni,
+    'component_versions': _component_versions,
 }
 
 P = Parameter
@@ -99,6 +163,7 @@ PARAMETERS = (
                                    'template.fixed_subnet'), default=''),
     P('fixed_network', (NODEGROUP,), ('outputs.fixed_network',)),
     P('fixed_subnet', (NODEGROUP,), ('outputs.fixed_subnet',)),
+    P('api_host', (NODEGROUP,), ('outputs.api_host',)),
     P('security_groups', (NODEGROUP,), ('outputs.worker_security_groups',),
       type=LIST),
     P('fixed_subnet_cidr', (CLUSTER,), ('label:fixed_subnet_cidr',),
@@ -128,10 +193,52 @@ PARAMETERS = (
                                    'template.docker_volume_size'),
       type=NUMBER, default=0),
     P('node_wait_timeout', BOTH, ('derive:wait_timeout',), type=NUMBER),
-    P('kube_tag', BOTH, ('label:kube_tag',), default='v1.31.4'),
-    P('network_driver', (CLUSTER,), ('template.network_driver',),
-      default='flannel'),
-    P('kube_api_port', (CLUSTER,), ('template.apiserver_port',),
+    P('kube_tag', BOTH, ('label:kube_tag',),
+      default=versions.DEFAULT_KUBE_TAG),
+    # Air-gap, versions and add-ons (issue 5): what the node bootstrap reads.
+    P('container_infra_prefix', BOTH, ('label:container_infra_prefix',),
+      default=''),
+    P('binary_mirror_url', BOTH, ('label:binary_mirror_url',), default=''),
+    # Which CNI ports the security groups open; the node learns the CNI
+    # from component_versions (CNI=...).
+    P('cni', (CLUSTER,), ('derive:cni',), default='calico'),
+    P('component_versions', BOTH, ('derive:component_versions',)),
+    P('metrics_server_enabled', (CLUSTER,),
+      ('label:metrics_server_enabled',), type=BOOLEAN, default=True),
+    # Node bootstrap (issue 5): nodegroup labels and taints applied at
+    # kubelet registration, and the secrets; masters only where secret.
+    P('master_node_labels', (CLUSTER,), ('derive:master_node_labels',),
+      default=''),
+    P('worker_node_labels', (CLUSTER,), ('derive:worker_node_labels',),
+      default=''),
+    P('node_labels', (NODEGROUP,), ('derive:node_labels',), default=''),
+    P('master_node_taints', (CLUSTER,), ('derive:master_node_taints',),
+      default=''),
+    P('worker_node_taints', (CLUSTER,), ('derive:worker_node_taints',),
+      default=''),
+    P('node_taints', (NODEGROUP,), ('derive:node_taints',), default=''),
+    P('ca_cert', (CLUSTER,), ('bootstrap.ca_cert',), default='',
+      hidden=True),
+    P('ca_key', (CLUSTER,), ('bootstrap.ca_key',), default='', hidden=True),
+    P('etcd_ca_cert', (CLUSTER,), ('bootstrap.etcd_ca_cert',), default='',
+      hidden=True),
+    P('etcd_ca_key', (CLUSTER,), ('bootstrap.etcd_ca_key',), default='',
+      hidden=True),
+    P('front_proxy_ca_cert', (CLUSTER,), ('bootstrap.front_proxy_ca_cert',),
+      default='', hidden=True),
+    P('front_proxy_ca_key', (CLUSTER,), ('bootstrap.front_proxy_ca_key',),
+      default='', hidden=True),
+    P('service_account_key', (CLUSTER,), ('bootstrap.service_account_key',),
+      default='', hidden=True),
+    P('service_account_pub', (CLUSTER,), ('bootstrap.service_account_pub',),
+      default='', hidden=True),
+    P('certificate_key', (CLUSTER,), ('bootstrap.certificate_key',),
+      default='', hidden=True),
+    P('bootstrap_token', BOTH, ('bootstrap.bootstrap_token',), default='',
+      hidden=True),
+    P('ca_cert_hash', BOTH, ('bootstrap.ca_cert_hash',), default='',
+      hidden=True),
+    P('kube_api_port', BOTH, ('template.apiserver_port',),
       type=NUMBER, default=6443),
     P('server_group_policy', BOTH, ('label:server_group_policy',),
       default='anti-affinity'),
@@ -141,6 +248,31 @@ PARAMETERS = (
       default=()),
     P('removal_list', (NODEGROUP,), ('removals.nodegroup',), type=LIST,
       default=()),
+    # The cluster's cloud credentials (issue 4), for the masters'
+    # cloud.conf; '' when it has none.
+    P('auth_url', (CLUSTER,), ('credentials.auth_url',), default=''),
+    P('region_name', (CLUSTER,), ('credentials.region_name',), default=''),
+    P('trustee_domain_id', (CLUSTER,), ('credentials.trustee_domain_id',),
+      default=''),
+    P('trustee_user_id', (CLUSTER,), ('credentials.trustee_user_id',),
+      default=''),
+    P('trustee_username', (CLUSTER,), ('credentials.trustee_username',),
+      default=''),
+    P('trustee_password', (CLUSTER,), ('credentials.trustee_password',),
+      default='', hidden=True),
+    P('trust_id', (CLUSTER,), ('credentials.trust_id',), default='',
+      hidden=True),
+    P('application_credential_id', (CLUSTER,),
+      ('credentials.application_credential_id',), default='', hidden=True),
+    P('application_credential_secret', (CLUSTER,),
+      ('credentials.application_credential_secret',), default='',
+      hidden=True),
+    # Rolling replacement (upgrades): workers replaced per batch; the
+    # masters' batch is fixed at 1 in cluster.yaml.
+    P('worker_max_batch_size', (CLUSTER,), ('operation.max_batch_size',),
+      type=NUMBER, default=1),
+    P('max_batch_size', (NODEGROUP,), ('operation.max_batch_size',),
+      type=NUMBER, default=1),
 )
 del P
 
@@ -150,12 +282,19 @@ def rows_for(template, table=PARAMETERS):
     return tuple(row for row in table if template in row.templates)
 
 
-def label_defaults(table=PARAMETERS):
-    """``{label: default}`` for every label the table reads; the list the
-    API validates labels against."""
+def labels_read(table=PARAMETERS):
+    """``{label: row default}`` for every label the table reads."""
     return {source.split(':', 1)[1]: row.default
             for row in table for source in row.sources
             if source.startswith('label:')}
+
+
+def label_defaults():
+    """``{label: default}`` of every label magnum-lite reads: the
+    declarations of ``labels.LABELS``, which the API validates label
+    values against (a test holds ``labels_read()`` declared there with
+    the same defaults)."""
+    return label_table.defaults()
 
 
 def hidden_names(table=PARAMETERS):
@@ -213,28 +352,32 @@ def render(template, values, table=PARAMETERS):
     """The parameters of ``template`` from ``values``: a dict of the
     source kinds (``cluster``, ``template``, ``labels``, ``config``, ...)
     to plain dicts. Raises ValueError naming the parameter when a value
-    cannot be converted to its type."""
+    cannot be derived or converted to its type (e.g. component_versions
+    of an unsupported kube_tag)."""
     parameters = {}
     for row in rows_for(template, table):
-        value = None
-        for source in row.sources:
-            value = _lookup(source, values)
-            if not _empty(value):
-                break
-        if _empty(value):
-            value = row.default
-        if value is None:
-            continue
         try:
-            parameters[row.name] = _convert(row, value)
+            value = _value(row, values)
+            if value is not None:
+                parameters[row.name] = _convert(row, value)
         except (TypeError, ValueError) as err:
             raise ValueError(f'Heat parameter {row.name}: {err}') from err
     return parameters
 
 
+def _value(row, values):
+    """The first source's value, else the row's default."""
+    for source in row.sources:
+        value = _lookup(source, values)
+        if not _empty(value):
+            return value
+    return row.default
+
+
 def cluster_parameters(cluster, template, master_nodegroup,
                        worker_nodegroup, removals=None, labels=None,
-                       conf_values=None):
+                       conf_values=None, operation=None, bootstrap=None,
+                       credentials=None):
     """Parameters of a cluster's stack (``cluster.yaml``).
 
     :param cluster: the cluster row as a dict.
@@ -246,6 +389,11 @@ def cluster_parameters(cluster, template, master_nodegroup,
     :param labels: labels to read; default the cluster's labels (the API
         has already merged the template's into them).
     :param conf_values: ``{'group.option': value}`` for ``config:`` rows.
+    :param operation: the arguments of the operation carried out, for
+        ``operation.`` rows (``max_batch_size`` of an upgrade).
+    :param bootstrap: ``bootstrap.values()`` of the cluster.
+    :param credentials: the cluster's cloud credentials
+        (``cluster_credentials.heat_values``), for ``credentials.`` rows.
     """
     removals = removals or {}
     values = {
@@ -256,13 +404,15 @@ def cluster_parameters(cluster, template, master_nodegroup,
                      'worker': removals.get('worker')},
         'labels': ((cluster.get('labels') or {}) if labels is None
                    else labels),
-        'config': conf_values or {},
+        'config': conf_values or {}, 'operation': operation or {},
+        'bootstrap': bootstrap or {}, 'credentials': credentials or {},
     }
     return render(CLUSTER, values)
 
 
 def nodegroup_parameters(cluster, template, nodegroup, cluster_outputs,
-                         removal_list=None, labels=None, conf_values=None):
+                         removal_list=None, labels=None, conf_values=None,
+                         operation=None, bootstrap=None):
     """Parameters of an extra nodegroup's stack (``nodegroup.yaml``).
 
     :param cluster: the cluster row as a dict.
@@ -274,6 +424,9 @@ def nodegroup_parameters(cluster, template, nodegroup, cluster_outputs,
     :param labels: labels to read; default the cluster's labels overlaid
         with the nodegroup's.
     :param conf_values: ``{'group.option': value}`` for ``config:`` rows.
+    :param operation: the arguments of the operation carried out, for
+        ``operation.`` rows (``max_batch_size`` of an upgrade).
+    :param bootstrap: ``bootstrap.values()`` of the cluster.
     """
     if labels is None:
         labels = dict(cluster.get('labels') or {},
@@ -283,5 +436,6 @@ def nodegroup_parameters(cluster, template, nodegroup, cluster_outputs,
         'outputs': cluster_outputs or {},
         'removals': {'nodegroup': removal_list},
         'labels': labels, 'config': conf_values or {},
+        'operation': operation or {}, 'bootstrap': bootstrap or {},
     }
     return render(NODEGROUP, values)

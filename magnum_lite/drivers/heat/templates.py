@@ -5,8 +5,11 @@ import os
 import sys
 
 from heatclient.common import template_utils
+from heatclient.common import utils as heat_utils
 
 from magnum_lite.conf import CONF
+from magnum_lite.drivers.heat import compressed
+from magnum_lite.drivers.heat import versions
 
 CLUSTER = 'cluster.yaml'
 NODEGROUP = 'nodegroup.yaml'
@@ -24,11 +27,37 @@ def template_dir():
                         'kubernetes')
 
 
+# Stands for an add-on's content while a template loads: the fixed names
+# (addons/cloud-controller-manager.yaml...) exist only in a stack's files
+# map, filled per cluster with the versioned manifest (addon_files).
+_PENDING = object()
+
+
+def _fixed_url(name):
+    return heat_utils.normalise_file_path_to_url(
+        os.path.join(template_dir(), name))
+
+
 @functools.cache
 def _load(path):
+    pending = {_fixed_url(os.path.join('addons', name)): _PENDING
+               for name in versions.ADDONS}
+    pending.update(compressed.placeholders(template_dir(), _PENDING))
     files, template = template_utils.get_template_contents(
-        template_file=path)
+        template_file=path, files=pending)
     return template, files
+
+
+@functools.cache
+def _read(relative):
+    with open(os.path.join(template_dir(), relative)) as f:
+        return f.read()
+
+
+def addon_files(addons):
+    """Files map entries for ``{fixed name: versioned path}`` (paths
+    relative to the template directory, see versions.addon_files)."""
+    return {_fixed_url(fixed): _read(path) for fixed, path in addons.items()}
 
 
 @functools.cache
@@ -39,11 +68,15 @@ def _environment(paths):
     return environment, files
 
 
-def stack_arguments(entry):
+def stack_arguments(entry, addons=None):
     """template, files and environment for a stack whose top-level
-    template is ``entry`` (CLUSTER or NODEGROUP)."""
+    template is ``entry`` (CLUSTER or NODEGROUP); ``addons`` maps the
+    fixed add-on names to versioned manifests (versions.addon_files)."""
     template, files = _load(os.path.join(template_dir(), entry))
     environment, env_files = _environment(
         tuple(CONF.heat.environment_files))
+    files = {k: v for k, v in files.items() if v is not _PENDING}
+    files.update(addon_files(addons or {}))
+    files.update(compressed.entries(template_dir(), addons))
     return {'template': template, 'files': dict(files, **env_files),
             'environment': environment}

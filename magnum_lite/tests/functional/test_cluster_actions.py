@@ -3,7 +3,9 @@
 
 import time
 
+from magnum_lite.db import api as db_api
 from magnum_lite.db import models
+from magnum_lite.drivers.heat import versions
 from magnum_lite.tests import base
 from magnum_lite.tests import fake_driver
 
@@ -177,7 +179,7 @@ class TestUpgrade(_Case):
     def setUp(self):
         super().setUp()
         self.target = self.create_template(name='tpl-2',
-                                           labels={'kube_tag': 'v1.31'})
+                                           labels={'kube_tag': 'v1.37'})
 
     def test_upgrade(self):
         worker = self.nodegroup('default-worker')
@@ -186,10 +188,13 @@ class TestUpgrade(_Case):
             version='1.8', status=202)
         self.assertEqual({'uuid': self.uuid}, response.json)
         self.wait_for(self.uuid, 'UPDATE_COMPLETE')
-        self.assertEqual([{'cluster_template': self.target['uuid'],
-                           'max_batch_size': 2,
-                           'nodegroup': worker['uuid']}],
-                         self.calls('cluster_upgrade'))
+        [args] = self.calls('cluster_upgrade')
+        changes = args.pop('changes')
+        self.assertEqual({'cluster_template': self.target['uuid'],
+                          'max_batch_size': 2,
+                          'nodegroup': worker['uuid']}, args)
+        self.assertEqual(self.target['uuid'],
+                         changes['cluster']['cluster_template_id'])
         # max_batch_size may be null (SDK); the nodegroup named.
         self.call('POST', self.upgrade_path + '/', {
             'cluster_template': self.target['uuid'], 'max_batch_size': None,
@@ -248,3 +253,103 @@ class TestUpgrade(_Case):
         stuck = self.stuck_cluster()
         self.rejected(f'/v1/clusters/{stuck}/actions/upgrade', body, 409,
                       f'Cluster {stuck} is busy (status CREATE_IN_PROGRESS)')
+
+
+class TestUpgradeVersions(_Case):
+    """The version steps an upgrade refuses up front, and what a failed
+    and a retried upgrade leave in the cluster (fake driver)."""
+
+    def setUp(self):
+        super().setUp()
+        newest, middle, oldest = sorted(versions.RELEASES, reverse=True)
+        self.tags = {key: versions.RELEASES[key].kube
+                     for key in (newest, middle, oldest)}
+        self.newest, self.middle, self.oldest = (
+            self.tags[newest], self.tags[middle], self.tags[oldest])
+        for name, tag in (('tpl-new', self.newest),
+                          ('tpl-mid', self.middle),
+                          ('tpl-old', self.oldest)):
+            self.create_template(name=name, image_id=f'img-{name}',
+                                 labels={'kube_tag': tag, 'cni': 'calico'})
+        self.old = self.create_cluster(name='old', template='tpl-old')
+        self.old_path = f"/v1/clusters/{self.old['uuid']}/actions/upgrade"
+
+    def test_refused_steps(self):
+        error = self.rejected(self.old_path, {'cluster_template': 'tpl-new'},
+                              400, f'Cannot upgrade from Kubernetes '
+                              f'{self.oldest} to {self.newest}', version='1.8')
+        self.assertIn('may not skip a minor version', error['detail'])
+        error = self.rejected(self.upgrade_path,
+                              {'cluster_template': 'tpl-mid'}, 400,
+                              f'Cannot upgrade from Kubernetes '
+                              f'{self.newest} to {self.middle}')
+        self.assertIn('downgrades are not supported', error['detail'])
+        # A template whose version is no longer supported (the table moved
+        # on after it was made): the API's label check cannot see it.
+        stale = self.create_template(name='tpl-stale',
+                                     labels={'kube_tag': self.newest})
+        db_api.template_update(stale['uuid'],
+                               {'labels': {'kube_tag': 'v1.99.0'}})
+        error = self.rejected(self.upgrade_path,
+                              {'cluster_template': 'tpl-stale'}, 400,
+                              f'Cannot upgrade from Kubernetes '
+                              f'{self.newest} to v1.99.0')
+        self.assertIn('not supported', error['detail'])
+        self.assertEqual([], self.calls('cluster_upgrade'))
+
+    def test_failed_upgrade_keeps_old_template_then_retries(self):
+        uuid = self.old['uuid']
+        # The next deployment fails (fake driver label).
+        db_api.cluster_update(uuid, {'labels': dict(
+            self.old['labels'], fake_fail='simulated failure')})
+        self.call('POST', self.old_path, {'cluster_template': 'tpl-mid'},
+                  status=202)
+        cluster = self.wait_for(uuid, 'UPDATE_FAILED')
+        self.assertEqual(self.old['cluster_template_id'],
+                         cluster['cluster_template_id'])
+        self.assertEqual(self.oldest, cluster['labels']['kube_tag'])
+        self.assertEqual('img-tpl-old', self.master(uuid)['image_id'])
+        db_api.cluster_update(uuid, {'labels': self.old['labels']})
+        self.call('POST', self.old_path, {'cluster_template': 'tpl-mid'},
+                  status=202)
+        cluster = self.wait_for(uuid, 'UPDATE_COMPLETE')
+        mid = self.call('GET', '/v1/clustertemplates/tpl-mid').json
+        self.assertEqual(mid['uuid'], cluster['cluster_template_id'])
+        self.assertEqual(self.middle, cluster['labels']['kube_tag'])
+        self.assertEqual('calico', cluster['labels']['cni'])
+        master = self.master(uuid)
+        self.assertEqual('img-tpl-mid', master['image_id'])
+        self.assertEqual(self.middle, master['labels']['kube_tag'])
+        self.assertEqual('UPDATE_COMPLETE', master['status'])
+        # An UPDATE_FAILED cluster can also be deleted.
+        db_api.cluster_update(uuid, {'labels': dict(
+            cluster['labels'], fake_fail='simulated failure')})
+        self.call('POST', self.old_path, {'cluster_template': 'tpl-new'},
+                  status=202)
+        self.wait_for(uuid, 'UPDATE_FAILED')
+        db_api.cluster_update(uuid, {'labels': cluster['labels']})
+        self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
+        self.wait_for(uuid, None)
+
+    def test_extra_nodegroup_follows_the_cluster(self):
+        uuid = self.old['uuid']
+        self.call('POST', f'/v1/clusters/{uuid}/nodegroups',
+                  {'name': 'extra'}, status=202)
+        self.wait_for(uuid, 'UPDATE_COMPLETE')
+        self.call('POST', self.old_path, {'cluster_template': 'tpl-mid'},
+                  status=202)
+        self.wait_for(uuid, 'UPDATE_COMPLETE')
+        path = f'/v1/clusters/{uuid}/nodegroups/extra'
+        self.assertEqual('img-tpl-old', self.call('GET', path).json[
+            'image_id'])
+        self.call('POST', self.old_path, {'cluster_template': 'tpl-mid',
+                                          'nodegroup': 'extra'}, status=202)
+        self.wait_for(uuid, 'UPDATE_COMPLETE')
+        extra = self.call('GET', path).json
+        self.assertEqual('img-tpl-mid', extra['image_id'])
+        self.assertEqual(self.middle, extra['labels']['kube_tag'])
+        self.assertEqual('UPDATE_COMPLETE', extra['status'])
+
+    def master(self, uuid):
+        return self.call(
+            'GET', f'/v1/clusters/{uuid}/nodegroups/default-master').json

@@ -75,7 +75,7 @@ class TestCreate(_Case):
     def setUp(self):
         super().setUp()
         self.template = self.create_template(
-            labels={'kube_tag': 'v1.30', 'a': 'x'}, docker_volume_size=10,
+            labels={'kube_tag': 'v1.36', 'a': 'x'}, docker_volume_size=10,
             fixed_network='net', floating_ip_enabled=False)
 
     def test_defaults_labels_and_show(self):
@@ -91,7 +91,7 @@ class TestCreate(_Case):
         expected = {
             'cluster_template_id': self.template['uuid'], 'keypair': 'kp',
             'node_count': 1, 'master_count': 1, 'docker_volume_size': 10,
-            'labels': {'kube_tag': 'v1.30', 'a': 'x'},
+            'labels': {'kube_tag': 'v1.36', 'a': 'x'},
             'master_flavor_id': 'm1.medium', 'flavor_id': 'm1.small',
             'create_timeout': 60, 'cluster_id': f'fake-{uuid}',
             'discovery_url': None, 'api_address': 'https://10.0.0.5:6443',
@@ -127,7 +127,7 @@ class TestCreate(_Case):
                           merge_labels=False).json['uuid']
         merged = self.wait_complete(merged)
         self.assertEqual(
-            ({'kube_tag': 'v1.30', 'a': 'y', 'b': '2'}, {'a': 'x'},
+            ({'kube_tag': 'v1.36', 'a': 'y', 'b': '2'}, {'a': 'x'},
              {'b': '2'}, {}, 3, 3, 'mine', 20, 'big', 0, 'http://d'),
             (merged['labels'], merged['labels_overridden'],
              merged['labels_added'], merged['labels_skipped'],
@@ -139,7 +139,7 @@ class TestCreate(_Case):
         self.assertEqual(3, len(merged['node_addresses']))
         given = self.wait_for(given, 'CREATE_COMPLETE')
         self.assertEqual(({'a': 'y', 'b': 'True'}, {'a': 'x'},
-                          {'b': 'True'}, {'kube_tag': 'v1.30'}),
+                          {'b': 'True'}, {'kube_tag': 'v1.36'}),
                          (given['labels'], given['labels_overridden'],
                           given['labels_added'], given['labels_skipped']))
         # Nodegroups carry the cluster's labels and flavors.

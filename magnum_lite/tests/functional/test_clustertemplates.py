@@ -323,7 +323,7 @@ class TestPatch(_Case):
         super().setUp()
         self.template = self.post({
             'name': 'tpl', 'image_id': 'img', 'coe': 'kubernetes',
-            'labels': {'kube_tag': 'v1.30'}, 'docker_volume_size': 10,
+            'labels': {'kube_tag': 'v1.36'}, 'docker_volume_size': 10,
             'keypair_id': 'kp', 'server_type': 'bm', 'public': False}).json
         self.path = f"{PATH}/{self.template['uuid']}"
 
@@ -337,14 +337,14 @@ class TestPatch(_Case):
             {'op': 'add', 'path': '/http_proxy', 'value': 'http://p:3128'},
             {'op': 'remove', 'path': '/keypair_id'},
             {'op': 'replace', 'path': '/labels',
-             'value': "{'kube_tag': 'v1.31', 'n': 3}"},
+             'value': "{'kube_tag': 'v1.37', 'n': 3}"},
             {'op': 'add', 'path': '/labels/extra', 'value': 'x'},
             {'op': 'replace', 'path': '/master_lb_enabled', 'value': 'true'},
             {'op': 'replace', 'path': '/tls_disabled', 'value': True},
         ]).json
         self.assertEqual(
             ('renamed', 20, 'http://p:3128', None,
-             {'kube_tag': 'v1.31', 'n': '3', 'extra': 'x'}, True, True),
+             {'kube_tag': 'v1.37', 'n': '3', 'extra': 'x'}, True, True),
             (body['name'], body['docker_volume_size'], body['http_proxy'],
              body['keypair_id'], body['labels'], body['master_lb_enabled'],
              body['tls_disabled']))

@@ -11,7 +11,11 @@ which serves the application on the threaded development server of
 same process, with the fake driver (``magnum_lite.tests.fake_driver``) as
 ``k8s_heat`` and ``[api] auth_strategy = noauth``, so the ``[noauth]``
 identity (project/user ``admin``, roles admin, member, reader) applies to
-requests that carry no identity headers.
+requests that carry no identity headers. With ``keystone=`` (a
+:class:`~magnum_lite.tests.harness.keystone.KeystoneHarness`) the API runs
+behind keystonemiddleware instead (``auth_strategy = keystone``,
+``[keystone_authtoken]`` with the harness' service user, in-process token
+cache), and the harness' catalog points ``container-infra`` at it.
 
 The subprocess never migrates: the calling test's ``base.Database``
 fixture has already brought the database up to date and emptied it.
@@ -60,11 +64,18 @@ class APIServer(fixtures.Fixture):
     """
 
     def __init__(self, database_url=None, transport_url=None,
-                 encryption_key=None, timeout=180):
+                 encryption_key=None, timeout=180, keystone=None,
+                 config=None):
+        """``keystone``: a started KeystoneHarness to authenticate
+        against; ``config``: ``{section: {option: value}}`` written to a
+        private (0600) config file the subprocess reads, e.g. ``[trust]``
+        options (secrets go there, never on the command line)."""
         super().__init__()
         self.database_url = database_url
         self.transport_url = transport_url
         self.encryption_key = encryption_key
+        self.keystone = keystone
+        self.config = config or {}
         self.timeout = timeout
         self.process = None
         self.port = None
@@ -94,6 +105,13 @@ class APIServer(fixtures.Fixture):
                    '--topic', self.topic,
                    '--conductor-host', self.conductor_host,
                    '--port-file', port_file]
+        sections = {name: dict(opts) for name, opts in self.config.items()}
+        if self.keystone is not None:
+            command += ['--auth-strategy', 'keystone']
+            sections.setdefault('keystone_authtoken', {}).update(
+                self.keystone.authtoken_options())
+        if sections:
+            command += ['--config-file', self._write_config(sections)]
         env = dict(os.environ)
         env.setdefault('PYTHONWARNINGS', 'ignore::DeprecationWarning')
         if encryption_key:
@@ -109,12 +127,26 @@ class APIServer(fixtures.Fixture):
         self.port = self._wait_for_port(port_file)
         self.endpoint = f'http://127.0.0.1:{self.port}'
         self._wait_for_root()
+        if self.keystone is not None:
+            self.keystone.set_container_infra_endpoint(self.endpoint + '/v1')
+
+    def _write_config(self, sections):
+        path = os.path.join(self.directory, 'extra.conf')
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, 'w') as f:
+            for section, opts in sections.items():
+                f.write(f'[{section}]\n')
+                for key, value in opts.items():
+                    f.write(f'{key} = {value}\n')
+        return path
 
     def request(self, method, path, body=None, version='latest',
                 headers=None):
         """One plain HTTP request to the server (no identity headers: the
-        ``[noauth]`` identity applies); returns ``(status, json or None)``.
-        For setting up and polling around the client under test."""
+        ``[noauth]`` identity applies; behind Keystone pass
+        ``headers={'X-Auth-Token': ...}``); returns ``(status, json or
+        None)``. For setting up and polling around the client under
+        test."""
         all_headers = {'Accept': 'application/json'}
         if version:
             all_headers['OpenStack-API-Version'] = (
@@ -213,6 +245,12 @@ class ServerPerClass:
     server = None
 
     @classmethod
+    def server_options(cls):
+        """Extra keyword arguments of :class:`APIServer` for the class
+        (e.g. ``keystone=``, ``config=``)."""
+        return {}
+
+    @classmethod
     def setUpClass(cls):
         super().setUpClass()
         from magnum_lite.tests import base
@@ -222,7 +260,8 @@ class ServerPerClass:
         database.cleanUp()
         server = APIServer(database_url=services.database_url(cls.backend),
                            transport_url=services.transport_url(),
-                           encryption_key=base.ENCRYPTION_KEY)
+                           encryption_key=base.ENCRYPTION_KEY,
+                           **cls.server_options())
         server.setUp()
         cls.server = server
 
@@ -257,6 +296,8 @@ def _parse(argv):
     parser.add_argument('--port', type=int, default=0,
                         help='0 (the default): any free port')
     parser.add_argument('--port-file')
+    parser.add_argument('--auth-strategy', default='noauth',
+                        choices=('noauth', 'keystone'))
     return parser.parse_known_args(argv)
 
 
@@ -290,7 +331,7 @@ def main(argv=None):
     if args.encryption_key:
         CONF.set_override('encryption_key', args.encryption_key, 'database')
     CONF.set_override('transport_url', args.transport_url)
-    CONF.set_override('auth_strategy', 'noauth', 'api')
+    CONF.set_override('auth_strategy', args.auth_strategy, 'api')
     CONF.set_override('topic', args.topic, 'conductor')
     CONF.set_override('host', args.conductor_host, 'conductor')
     CONF.set_override('sync_status_interval', 1, 'conductor')

@@ -152,9 +152,32 @@ class HeatHarness(_Base):
         (e.g. ``simulation_fail``, ``simulation_delays``) are merged last.
         """
         from heatclient.common import template_utils
+        from heatclient.common import utils as heat_utils
 
+        from magnum_lite.drivers.heat import compressed
+        from magnum_lite.drivers.heat import versions
+
+        # The add-on manifests exist only under versioned names on disk;
+        # the templates read fixed names, which a stack's files map fills
+        # (as the driver does, with the default Kubernetes version here).
+        base = os.path.dirname(os.path.abspath(template_path))
+        addons = {}
+        wanted = (versions.addon_files(versions.DEFAULT_KUBE_TAG)
+                  if os.path.isdir(os.path.join(base, 'addons')) else {})
+        for fixed, path in wanted.items():
+            with open(os.path.join(base, path)) as f:
+                addons[heat_utils.normalise_file_path_to_url(
+                    os.path.join(base, fixed))] = f.read()
+        # Scripts and manifests the node templates read compressed
+        # (drivers/heat/compressed.py), as the driver adds them.
+        if os.path.isdir(os.path.join(base, 'fragments')):
+            pending = object()
+            addons.update(compressed.placeholders(base, pending))
         files, template = template_utils.get_template_contents(
-            template_file=template_path)
+            template_file=template_path, files=addons)
+        if os.path.isdir(os.path.join(base, 'fragments')):
+            files = {k: v for k, v in files.items() if v is not pending}
+            files.update(compressed.entries(base, wanted))
         paths = ([SIMULATION_ENV] if simulation else []) + list(
             environment_paths)
         process = template_utils.process_multiple_environments_and_files

@@ -15,6 +15,7 @@ import fixtures
 import testtools
 import yaml
 
+from magnum_lite.drivers.heat import versions
 from magnum_lite.tests import base
 from magnum_lite.tests import services
 from magnum_lite.tests.harness import heat as heat_harness
@@ -117,6 +118,114 @@ class HeatClusterTest(base.FunctionalTestCase):
         self.assertEqual(count, cluster['node_count'])
         self.assertEqual(count, len(cluster['node_addresses']))
         return cluster
+
+    def test_upgrade_replaces_masters_one_at_a_time(self):
+        newest, older = sorted(versions.RELEASES, reverse=True)[:2]
+        old_tag = versions.RELEASES[older].kube
+        new_tag = versions.RELEASES[newest].kube
+        for name, tag in (('tpl-old', old_tag), ('tpl-new', new_tag)):
+            self.create_template(name=name, image_id=f'img-{name}',
+                                 network_driver='calico',
+                                 external_network_id='public',
+                                 labels={'kube_tag': tag})
+        self.start_conductor()
+        uuid = self.create_cluster(wait=False, template='tpl-old')
+        cluster = self.wait_status(uuid, 'CREATE_COMPLETE')
+        self.assertEqual(old_tag, cluster['coe_version'])
+        stack_id = cluster['cluster_id']
+        before = self.outputs(stack_id)
+
+        self.call('POST', f'/v1/clusters/{uuid}/actions/upgrade',
+                  {'cluster_template': 'tpl-new', 'max_batch_size': 2},
+                  status=202)
+        cluster = self.wait_status(uuid, 'UPDATE_COMPLETE')
+        new = self.call('GET', '/v1/clustertemplates/tpl-new').json
+        self.assertEqual(new['uuid'], cluster['cluster_template_id'])
+        self.assertEqual(new_tag, cluster['coe_version'])
+        self.assertEqual(new_tag, cluster['labels']['kube_tag'])
+        master = self.call(
+            'GET', f'/v1/clusters/{uuid}/nodegroups/default-master').json
+        self.assertEqual('img-tpl-new', master['image_id'])
+        after = self.outputs(stack_id)
+        for key in ('master_server_ids', 'worker_server_ids'):
+            self.assertEqual(len(before[key]), len(after[key]))
+            self.assertEqual(set(), set(before[key]) & set(after[key]))
+
+        events = self._upgrade_events(stack_id)
+        # Masters: one at a time, the new server made before the old one
+        # goes, each replacement finished before the next starts.
+        replaced = [(member, status) for group, member, status in events
+                    if group == 'masters']
+        self.assertEqual(3, len({member for member, _ in replaced}))
+        order = ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE',
+                 'DELETE_IN_PROGRESS', 'DELETE_COMPLETE']
+        for i in range(3):
+            batch = replaced[4 * i:4 * i + 4]
+            self.assertEqual(order, [status for _, status in batch], batch)
+            self.assertEqual(1, len({member for member, _ in batch}), batch)
+        # Workers: max_batch_size 2 (a get_param in update_policy) made
+        # one batch of both.
+        self.assertEqual(3, self._batches(stack_id, 'masters'))
+        self.assertEqual(1, self._batches(stack_id, 'workers'))
+        self.assertEqual(8, len([e for e in events if e[0] == 'workers']))
+
+        # CA rotation: the new CA is in every node's user data, so the same
+        # rolling replacement gives every node a new server.
+        path = f'/v1/certificates/{uuid}'
+        ca = self.call('GET', path).json['pem']
+        self.call('PATCH', path, status=202)
+        self.wait_status(uuid, 'UPDATE_COMPLETE')
+        self.assertNotEqual(ca, self.call('GET', path).json['pem'])
+        rotated = self.outputs(stack_id)
+        for key in ('master_server_ids', 'worker_server_ids'):
+            self.assertEqual(len(after[key]), len(rotated[key]))
+            self.assertEqual(set(), set(after[key]) & set(rotated[key]))
+
+        self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
+        self.wait_status(uuid, None)
+        self.assertEqual([], self.stacks())
+
+    def _events(self, stack_id):
+        """All events of a stack and its nested stacks, oldest first, as
+        (stack name, resource name, status, reason)."""
+        events = self.heat_client.events.list(stack_id, nested_depth=5,
+                                              sort_dir='asc')
+        result = []
+        for event in events:
+            href = next(link['href'] for link in event.links
+                        if link['rel'] == 'stack')
+            name = href.split('/stacks/')[1].split('/')[0]
+            result.append((name, event.resource_name, event.resource_status,
+                           event.resource_status_reason or ''))
+        return result
+
+    def _since_upgrade(self, stack_id):
+        events = self._events(stack_id)
+        start = next(i for i, e in enumerate(events)
+                     if e[1] in ('masters', 'workers') and
+                     e[2] == 'UPDATE_IN_PROGRESS')
+        return events[start:]
+
+    def _upgrade_events(self, stack_id):
+        """(group, member index, status) of every create or delete of a
+        simulated server during the upgrade, oldest first."""
+        result = []
+        for name, resource, status, _ in self._since_upgrade(stack_id):
+            if resource != 'simulated' or '-server-' not in name or \
+                    not status.startswith(('CREATE', 'DELETE')):
+                continue
+            parts = name.split('-')
+            group = 'masters' if 'masters' in parts else 'workers'
+            member = parts[parts.index(group) + 2]
+            result.append((group, member, status))
+        return result
+
+    def _batches(self, stack_id, group):
+        """How many times the rolling update of ``group`` updated its
+        member 0 during the upgrade: one per batch."""
+        return len([e for e in self._since_upgrade(stack_id)
+                    if e[1] == '0' and e[2] == 'UPDATE_IN_PROGRESS' and
+                    f'-{group}-' in e[0]])
 
     def test_injected_failure_is_reported_then_deleted(self):
         env = {'parameter_defaults': {

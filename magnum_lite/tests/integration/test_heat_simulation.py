@@ -51,7 +51,7 @@ class TestHeatSimulation(testtools.TestCase):
                 path = os.path.join(self.heat.log_dir, name)
                 if os.path.exists(path):
                     self.addDetail(name, content.text_content(
-                        heat_harness.heatctl._tail(path, 40)))
+                        heat_harness.heatctl.local.tail(path, 40)))
 
     def _create(self, name, **parameter_defaults):
         tpl, files, env = self.heat.stack_args(

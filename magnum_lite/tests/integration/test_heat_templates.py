@@ -12,6 +12,7 @@ import testtools
 from heatclient import exc as heat_exc
 
 from magnum_lite.drivers.heat import parameters
+from magnum_lite.drivers.heat import versions
 from magnum_lite.tests.harness import heat as heat_harness
 
 TEMPLATES = os.path.join(heat_harness.REPO, 'heat-templates', 'kubernetes')
@@ -134,7 +135,7 @@ class HeatTemplatesTest(testtools.TestCase):
         self.assertRegex(out['api_address'], r'^https://[0-9.]+:6443$')
         self.assertNotIn(out['api_address'][len('https://'):-len(':6443')],
                          out['master_addresses'])
-        self.assertEqual('v1.31.4', out['kube_version'])
+        self.assertEqual(versions.DEFAULT_KUBE_TAG, out['kube_version'])
 
         worker['node_count'] = 5
         self.update(stack_id, parameters.CLUSTER,
@@ -174,7 +175,7 @@ class HeatTemplatesTest(testtools.TestCase):
             cluster={'master_lb_enabled': False, 'floating_ip_enabled': True,
                      'fixed_network': 'net-existing',
                      'fixed_subnet': 'subnet-existing',
-                     'labels': {'kube_tag': 'v1.30.8'}},
+                     'labels': {'kube_tag': 'v1.36.4'}},
             master={'node_count': 1}, worker={'node_count': 1})
         params = parameters.cluster_parameters(cluster, template, master,
                                                worker)
@@ -187,7 +188,7 @@ class HeatTemplatesTest(testtools.TestCase):
                          out['api_address'])
         self.assertNotEqual(out['master_addresses'],
                             out['master_private_addresses'])
-        self.assertEqual('v1.30.8', out['kube_version'])
+        self.assertEqual('v1.36.4', out['kube_version'])
         self.delete(stack_id, 'delete_1m_1w')
 
     def test_lb_with_floating_ip_and_calico(self):

@@ -8,8 +8,8 @@ from magnum_lite.api import work
 from magnum_lite.api.controllers.v1 import clusters
 from magnum_lite.api.schemas import types
 from magnum_lite.common import exception
+from magnum_lite.common import key_store
 from magnum_lite.common import policy
-from magnum_lite.common import secrets
 from magnum_lite.common import states
 from magnum_lite.common import x509
 from magnum_lite.common.policies import misc as rules
@@ -64,7 +64,7 @@ def create(request):
     ca = db_api.certificate_get(cluster.uuid, ca_type(body.get(
         'ca_cert_type')))
     pem = x509.sign_csr(body['csr'], ca.certificate,
-                        secrets.decrypt(ca.private_key))
+                        key_store.load(ca.private_key))
     reply = {'cluster_uuid': cluster.uuid, 'links': _links(request, cluster),
              'csr': body['csr'], 'pem': pem.rstrip('\n')}
     if body.get('ca_cert_type') is not None:

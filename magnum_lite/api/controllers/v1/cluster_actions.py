@@ -13,6 +13,7 @@ from magnum_lite.common import exception
 from magnum_lite.common import nodegroups as nodegroup_facts
 from magnum_lite.common import policy
 from magnum_lite.common import states
+from magnum_lite.common import upgrades
 from magnum_lite.common.policies import cluster as rules
 from magnum_lite.db import api as db_api
 
@@ -76,11 +77,26 @@ def upgrade(request, ident):
             cluster.status not in states.IN_PROGRESS:
         raise exception.InvalidState(
             action='Upgrading', status=states.magnum_status(cluster.status))
+    current, target = upgrades.current_and_target(cluster, nodegroup,
+                                                  template)
+    try:
+        upgrades.check_step(current, target)
+    except upgrades.UpgradeRefused as err:
+        raise exception.InvalidParameterValue(err=str(err)) from err
+    old_template = db_api.templates_by_uuid(
+        [cluster.cluster_template_id])[cluster.cluster_template_id]
+    nodegroups = db_api.nodegroups_by_cluster([cluster.uuid])[cluster.uuid]
+    # What the rows become on success: the driver renders the stack from
+    # them, settle writes them (see common/upgrades.py).
+    changes = upgrades.changes(cluster, nodegroups, old_template, template,
+                               nodegroup)
     db_api.cluster_claim(
         cluster.uuid, states.UPDATE, 'cluster_upgrade',
         args={'cluster_template': template.uuid,
               'max_batch_size': body.get('max_batch_size') or 1,
-              'nodegroup': nodegroup.uuid})
+              'nodegroup': nodegroup.uuid, 'changes': changes},
+        nodegroup_updates={uuid: {'status': states.UPDATING}
+                           for uuid in changes['nodegroups']})
     work.start(request, 'cluster_upgrade', cluster.uuid)
     return routing.Reply({'uuid': cluster.uuid}, 202)
 

@@ -8,6 +8,8 @@ from magnum_lite.common import names
 from magnum_lite.common import states
 from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api
+from magnum_lite.drivers.heat import labels as label_table
+from magnum_lite.drivers.heat import versions
 
 # Cluster fields that fall back to the template's when absent or empty.
 _INHERITED = {'docker_volume_size': 'docker_volume_size',
@@ -71,6 +73,32 @@ def check_quota(project_id):
         raise exception.QuotaExceeded(limit=limit)
 
 
+def check_labels(labels):
+    """400 naming the label when a declared label's value does not fit
+    its declaration (drivers/heat/labels.py); unknown labels pass."""
+    try:
+        label_table.check(labels)
+    except label_table.InvalidLabel as err:
+        raise exception.InvalidParameterValue(err=str(err)) from err
+
+
+def check_nodegroup_kube_tag(cluster_labels, labels):
+    """400 naming kube_tag when a nodegroup's Kubernetes minor is newer
+    than its cluster's: a kubelet may not be newer than the API server."""
+    default = label_table.BY_NAME['kube_tag'].default
+    ours = (labels or {}).get('kube_tag') or default
+    theirs = (cluster_labels or {}).get('kube_tag') or default
+    try:
+        newer = versions.minor(ours) > versions.minor(theirs)
+    except versions.UnsupportedVersion:
+        return  # check_labels reports a malformed tag; the cluster's is old
+    if newer:
+        raise exception.InvalidParameterValue(
+            err=f'Invalid value {ours!r} for label kube_tag: a nodegroup '
+                f'cannot run a newer Kubernetes minor than its cluster '
+                f'({theirs}).')
+
+
 def merged_labels(base, given, merge):
     """Labels of a new cluster or nodegroup: ``given`` if any (overlaid on
     ``base`` when ``merge``), else a copy of ``base``."""
@@ -115,6 +143,7 @@ def apply(request, body, template):
         values[field] = (getattr(template, source)
                          if given is None or given == '' else given)
     _check_masters(master_count, values['master_lb_enabled'])
+    check_labels(values['labels'])
     return values, _default_nodegroups(values, template, master_count,
                                        node_count)
 

@@ -1,5 +1,7 @@
 """``/v1/clusters``: create, list, show, patch, delete."""
 
+from oslo_utils import uuidutils
+
 from magnum_lite.api import collection
 from magnum_lite.api import jsonpatch
 from magnum_lite.api import microversions as mv
@@ -9,6 +11,7 @@ from magnum_lite.api import validation
 from magnum_lite.api import work
 from magnum_lite.api.controllers.v1 import cluster_defaults
 from magnum_lite.api.schemas import cluster as schema
+from magnum_lite.common import cluster_credentials
 from magnum_lite.common import exception
 from magnum_lite.common import nodegroups as nodegroup_facts
 from magnum_lite.common import policy
@@ -163,7 +166,16 @@ def create(request):
         request, body['cluster_template_id'])
     values, nodegroups = cluster_defaults.apply(request, body, template)
     cluster_defaults.check_quota(request.context.project_id)
-    cluster = db_api.cluster_create(values, nodegroups)
+    values.setdefault('uuid', uuidutils.generate_uuid())
+    # Made with the caller's token, which never leaves this process.
+    credentials = cluster_credentials.create(request.context,
+                                             values['uuid'])
+    try:
+        cluster = db_api.cluster_create(
+            values, nodegroups, [c.row() for c in credentials])
+    except Exception:
+        cluster_credentials.discard(credentials)
+        raise
     work.start(request, 'cluster_create', cluster.uuid)
     return routing.Reply({'uuid': cluster.uuid}, 202)
 

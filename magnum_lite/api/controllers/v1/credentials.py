@@ -6,6 +6,7 @@ from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import work
 from magnum_lite.api.controllers.v1 import clusters
+from magnum_lite.common import cluster_credentials
 from magnum_lite.common import exception
 from magnum_lite.common import policy
 from magnum_lite.common import states
@@ -26,7 +27,18 @@ def rotate(request, cluster_ident):
                                               states.UPDATE_FAILED}:
         raise exception.InvalidState(
             action='Updating', status=states.magnum_status(cluster.status))
-    db_api.cluster_claim(cluster.uuid, states.UPDATE, 'credentials_rotate')
+    # The new credentials are made with the caller's token and stored with
+    # the claim; the conductor gives them to the stack and removes the old
+    # ones once the update completed.
+    credentials = cluster_credentials.create(request.context, cluster.uuid,
+                                             rotation=True)
+    try:
+        db_api.cluster_claim(cluster.uuid, states.UPDATE,
+                             'credentials_rotate',
+                             new_credentials=[c.row() for c in credentials])
+    except Exception:
+        cluster_credentials.discard(credentials)
+        raise
     work.start(request, 'credentials_rotate', cluster.uuid)
     return routing.Reply({'uuid': cluster.uuid}, 202)
 

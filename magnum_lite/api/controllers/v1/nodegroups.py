@@ -124,6 +124,10 @@ def _new_values(request, cluster, body):
                                 body.get('max_node_count'))
     nodegroup_rules.check_node_labels(name, role, body.get('node_labels'))
     nodegroup_rules.check_node_taints(name, role, body.get('node_taints'))
+    labels = cluster_defaults.merged_labels(
+        cluster.labels, body.get('labels'), body.get('merge_labels'))
+    cluster_defaults.check_labels(labels)
+    cluster_defaults.check_nodegroup_kube_tag(cluster.labels, labels)
     template = db_api.templates_by_uuid(
         [cluster.cluster_template_id])[cluster.cluster_template_id]
     return {
@@ -134,8 +138,7 @@ def _new_values(request, cluster, body):
         'flavor_id': body.get('flavor_id') or cluster.flavor_id,
         'image_id': body.get('image_id') or template.image_id,
         'docker_volume_size': body.get('docker_volume_size'),
-        'labels': cluster_defaults.merged_labels(
-            cluster.labels, body.get('labels'), body.get('merge_labels')),
+        'labels': labels,
         'node_labels': body.get('node_labels') or {},
         'node_taints': body.get('node_taints') or [],
         'is_default': False, 'status': states.CREATING,

@@ -7,6 +7,7 @@ import yaml
 
 from magnum_lite.db import models
 from magnum_lite.drivers.heat import parameters
+from magnum_lite.drivers.heat import versions
 
 TEMPLATES = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..',
                          'heat-templates', 'kubernetes')
@@ -78,7 +79,8 @@ class TemplateContractTest(testtools.TestCase):
 
     def test_templates_read_only_table_sources_that_exist(self):
         kinds = {'cluster', 'template', 'master_nodegroup',
-                 'worker_nodegroup', 'nodegroup', 'outputs', 'removals'}
+                 'worker_nodegroup', 'nodegroup', 'outputs', 'removals',
+                 'bootstrap', 'credentials', 'operation'}
         for row in parameters.PARAMETERS:
             for source in row.sources:
                 if source.startswith(('label:', 'config:')):
@@ -178,7 +180,7 @@ class ClusterParametersTest(testtools.TestCase):
                                   docker_volume_size=None))
         self.assertEqual('', result['keypair'])
         self.assertEqual(6443, result['kube_api_port'])
-        self.assertEqual('flannel', result['network_driver'])
+        self.assertEqual('calico', result['cni'])
         self.assertEqual('8.8.8.8', result['dns_nameserver'])
         self.assertEqual(0, result['docker_volume_size'])
         self.assertEqual('', result['fixed_network'])
@@ -197,20 +199,20 @@ class ClusterParametersTest(testtools.TestCase):
 
     def test_labels_and_their_defaults(self):
         result = self.render()
-        self.assertEqual('v1.31.4', result['kube_tag'])
+        self.assertEqual(versions.DEFAULT_KUBE_TAG, result['kube_tag'])
         self.assertEqual('10.0.0.0/24', result['fixed_subnet_cidr'])
         self.assertEqual('anti-affinity', result['server_group_policy'])
         result = self.render(cluster(labels={
-            'kube_tag': 'v1.30.2', 'fixed_subnet_cidr': '10.8.0.0/16',
+            'kube_tag': 'v1.36.2', 'fixed_subnet_cidr': '10.8.0.0/16',
             'server_group_policy': 'soft-anti-affinity'}))
-        self.assertEqual('v1.30.2', result['kube_tag'])
+        self.assertEqual('v1.36.2', result['kube_tag'])
         self.assertEqual('10.8.0.0/16', result['fixed_subnet_cidr'])
         self.assertEqual('soft-anti-affinity', result['server_group_policy'])
 
     def test_explicit_labels_replace_the_clusters(self):
-        result = self.render(cluster(labels={'kube_tag': 'v1.29.0'}),
-                             labels={'kube_tag': 'v1.28.1'})
-        self.assertEqual('v1.28.1', result['kube_tag'])
+        result = self.render(cluster(labels={'kube_tag': 'v1.35.0'}),
+                             labels={'kube_tag': 'v1.36.1'})
+        self.assertEqual('v1.36.1', result['kube_tag'])
 
     def test_removal_lists(self):
         result = self.render()
@@ -226,18 +228,67 @@ class ClusterParametersTest(testtools.TestCase):
         self.assertEqual(
             3600, self.render(cluster(create_timeout=0))['node_wait_timeout'])
 
-    def test_label_defaults_list_what_the_table_reads(self):
-        self.assertEqual({'kube_tag': 'v1.31.4',
+    def test_labels_read_by_the_table(self):
+        self.assertEqual({'kube_tag': versions.DEFAULT_KUBE_TAG,
                           'fixed_subnet_cidr': '10.0.0.0/24',
-                          'server_group_policy': 'anti-affinity'},
-                         parameters.label_defaults())
+                          'server_group_policy': 'anti-affinity',
+                          'container_infra_prefix': '',
+                          'binary_mirror_url': '',
+                          'metrics_server_enabled': True},
+                         parameters.labels_read())
+
+    def test_air_gap_and_version_parameters(self):
+        result = self.render(cluster(labels={
+            'kube_tag': 'v1.35', 'cni': 'cilium',
+            'container_infra_prefix': 'reg.example.com/k8s/',
+            'binary_mirror_url': 'https://mirror.example.com',
+            'metrics_server_enabled': 'false'}))
+        self.assertEqual(('reg.example.com/k8s/', 'https://mirror.example.com',
+                          'cilium', False),
+                         (result['container_infra_prefix'],
+                          result['binary_mirror_url'], result['cni'],
+                          result['metrics_server_enabled']))
+        self.assertEqual(
+            versions.component_versions('v1.35', {'cni': 'cilium'}),
+            result['component_versions'])
+        self.assertIn('KUBE_VERSION=v1.35.9\n',
+                      result['component_versions'])
+
+    def test_cni_falls_back_to_the_network_driver(self):
+        self.assertEqual('calico', self.render()['cni'])
+        result = self.render(template_row=template(network_driver='cilium'))
+        self.assertEqual('cilium', result['cni'])
+        self.assertIn('CNI=cilium\n', result['component_versions'])
+        self.assertTrue(self.render()['metrics_server_enabled'])
+
+    def test_cloud_credentials(self):
+        trust = {'auth_url': 'https://keystone/v3', 'region_name': 'r1',
+                 'trustee_domain_id': 'dom', 'trustee_user_id': 'tu',
+                 'trustee_username': 'c_p', 'trustee_password': 'pw',
+                 'trust_id': 'tr'}
+        result = self.render(credentials=trust)
+        for name, value in trust.items():
+            self.assertEqual(value, result[name], name)
+        self.assertEqual('', result['application_credential_secret'])
+        # The secrets travel hidden; who and where do not need to.
+        secret = {'trustee_password', 'trust_id', 'application_credential_id',
+                  'application_credential_secret'}
+        credential_rows = {r.name for r in parameters.PARAMETERS
+                           if r.sources[0].startswith('credentials.')}
+        self.assertEqual(secret,
+                         credential_rows & parameters.hidden_names())
+        self.assertNotIn('pw', str(parameters.redacted(result)))
+        # Without credentials (noauth) the cluster gets empty strings.
+        none = self.render()
+        self.assertEqual({''}, {none[name] for name in credential_rows})
 
 
 class NodegroupParametersTest(testtools.TestCase):
 
     OUTPUTS = {'fixed_network': 'net-id', 'fixed_subnet': 'subnet-id',
                'worker_security_groups': ['sg-cluster', 'sg-worker'],
-               'api_address': 'https://10.0.0.5:6443'}
+               'api_address': 'https://10.0.0.5:6443',
+               'api_host': '10.0.0.5'}
 
     def render(self, ng=None, cluster_row=None, **kwargs):
         return parameters.nodegroup_parameters(
@@ -268,10 +319,12 @@ class NodegroupParametersTest(testtools.TestCase):
 
     def test_nodegroup_labels_overlay_the_clusters(self):
         result = self.render(
-            nodegroup('worker', name='gpu', labels={'kube_tag': 'v1.30.0'}),
-            cluster(labels={'kube_tag': 'v1.29.0',
+            nodegroup('worker', name='gpu', labels={'kube_tag': 'v1.36.0'}),
+            cluster(labels={'kube_tag': 'v1.35.0',
                             'server_group_policy': 'soft-affinity'}))
-        self.assertEqual('v1.30.0', result['kube_tag'])
+        self.assertEqual('v1.36.0', result['kube_tag'])
+        self.assertIn('KUBE_VERSION=v1.36.0\n', result['component_versions'])
+        self.assertNotIn('metrics_server_enabled', result)
         self.assertEqual('soft-affinity', result['server_group_policy'])
 
 
@@ -319,3 +372,16 @@ class RenderTest(testtools.TestCase):
         self.assertEqual('s3cret', result['secret'])
         self.assertEqual('***',
                          parameters.redacted(result, self.TABLE)['secret'])
+
+
+class UnsupportedVersionTest(testtools.TestCase):
+
+    def test_an_unsupported_kube_tag_names_the_parameter(self):
+        # A cluster created before its kube_tag left the supported minors
+        # cannot be given component versions: the error says which.
+        err = self.assertRaises(
+            ValueError, parameters.cluster_parameters,
+            cluster(labels={'kube_tag': 'v1.31.4'}), template(),
+            nodegroup('master'), nodegroup('worker'))
+        self.assertIn('Heat parameter component_versions', str(err))
+        self.assertIn('1.35, 1.36, 1.37', str(err))

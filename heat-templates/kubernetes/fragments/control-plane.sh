@@ -1,0 +1,109 @@
+#!/bin/bash
+# Masters: kubeadm init on the first master, kubeadm join --control-plane
+# on the others; stacked etcd.
+#
+# Who initialises: the master of index 0, and only while the
+# control-plane endpoint does not answer (ML_PROBE_TRIES probes,
+# ML_PROBE_DELAY seconds apart). At cluster create nothing answers yet and
+# master 0 runs kubeadm init; a master 0 that replaces an earlier one
+# (upgrade) finds the API up behind the load balancer and joins. Every
+# other master waits for the endpoint and joins.
+
+ML_PROBE_TRIES=${ML_PROBE_TRIES:-6}
+ML_PROBE_DELAY=${ML_PROBE_DELAY:-5}
+ML_JOIN_TRIES=${ML_JOIN_TRIES:-360}
+ML_JOIN_DELAY=${ML_JOIN_DELAY:-10}
+ML_ADMIN=$ML_ETC/bootstrap-admin.conf
+
+ml_first_master() {
+    [ "$NODE_INDEX" = 0 ] || return 1
+    ! ml_retry "$ML_PROBE_TRIES" "$ML_PROBE_DELAY" ml_endpoint_answers
+}
+
+ml_kubectl() {
+    kubectl --kubeconfig "$ML_ADMIN" "$@"
+}
+
+# An admin kubeconfig signed by the cluster CA this master holds.
+ml_admin_kubeconfig() {
+    umask 077
+    kubeadm kubeconfig user --config "$ML_ETC/kubeadm-init.yaml" \
+        --client-name magnum-lite:bootstrap --org system:masters \
+        >"$ML_ADMIN.part"
+    mv "$ML_ADMIN.part" "$ML_ADMIN"
+}
+
+ml_init_first_master() {
+    kubeadm init --config "$ML_ETC/kubeadm-init.yaml" --upload-certs
+    ml_admin_kubeconfig
+}
+
+# etcdctl inside the etcd pod $1 (the etcd image carries etcdctl).
+ml_etcdctl() {
+    pod=$1
+    shift
+    ml_kubectl -n kube-system exec "$pod" -- etcdctl \
+        --endpoints=https://127.0.0.1:2379 \
+        --cacert=/etc/kubernetes/pki/etcd/ca.crt \
+        --cert=/etc/kubernetes/pki/etcd/server.crt \
+        --key=/etc/kubernetes/pki/etcd/server.key "$@"
+}
+
+# IDs of the members `member list -w simple` shows (id, status, name,
+# peer URL, ...) that match an awk condition on $name and $peer.
+ml_etcd_members() {
+    pod=$1
+    condition=$2
+    ml_etcdctl "$pod" member list -w simple | tr -d ' ' \
+        | awk -F, -v name="$NODE_NAME" -v peer="https://$NODE_IP:2380" \
+            "$condition {print \$1}"
+}
+
+# Before joining: a member still registered at this node's peer URL is a
+# node this one replaces on the same port; kubeadm would reuse it with an
+# empty data directory. Remove it (through another master's etcd).
+ml_remove_member_at_my_address() {
+    pod=$(ml_kubectl -n kube-system get pods -l component=etcd \
+        -o 'jsonpath={.items[*].metadata.name}' | tr ' ' '\n' \
+        | grep -vx "etcd-$NODE_NAME" | head -n 1 || true)
+    if [ -z "$pod" ]; then
+        echo "no other etcd member to ask"
+        return 0
+    fi
+    # shellcheck disable=SC2016 # an awk condition
+    for id in $(ml_etcd_members "$pod" '$4 == peer'); do
+        echo "removing etcd member $id at https://$NODE_IP:2380"
+        ml_etcdctl "$pod" member remove "$id"
+    done
+}
+
+# After joining: members with this node's name at another peer URL are the
+# node this one replaced.
+ml_remove_replaced_members() {
+    # shellcheck disable=SC2016 # an awk condition
+    for id in $(ml_etcd_members "etcd-$NODE_NAME" \
+            '$3 == name && $4 != peer'); do
+        echo "removing etcd member $id of the replaced $NODE_NAME"
+        ml_etcdctl "etcd-$NODE_NAME" member remove "$id"
+    done
+}
+
+ml_join_control_plane() {
+    ml_retry "$ML_JOIN_TRIES" "$ML_JOIN_DELAY" ml_endpoint_answers
+    ml_admin_kubeconfig
+    # The certificates kubeadm init uploaded expire after two hours: this
+    # master holds the same ones (pre-placed), so it uploads them again
+    # for its own join, encrypted with the cluster's certificate key.
+    kubeadm init phase upload-certs --upload-certs \
+        --config "$ML_ETC/kubeadm-init.yaml" --kubeconfig "$ML_ADMIN"
+    ml_remove_member_at_my_address
+    # kubeadm refuses to join over a Ready node of the same name.
+    ml_kubectl delete node "$NODE_NAME" --ignore-not-found
+    kubeadm join --config "$ML_ETC/kubeadm-join.yaml"
+    ml_remove_replaced_members
+}
+
+ml_join_worker() {
+    ml_retry "$ML_JOIN_TRIES" "$ML_JOIN_DELAY" ml_endpoint_answers
+    kubeadm join --config "$ML_ETC/kubeadm-join.yaml"
+}

@@ -1,0 +1,268 @@
+"""Every Keystone call magnum-lite makes, through keystoneauth1.
+
+Two identities call Keystone: the caller of an API request (with the
+token keystonemiddleware validated), because Keystone lets only the
+trustor create a trust and only the owner create an application
+credential; and the trustee domain admin of ``[trust]``, which creates
+and deletes trustee users and deletes what the callers made.
+
+Calls that carry or return secrets are made with ``log=False`` so
+keystoneauth1 never logs their bodies.
+"""
+
+import logging
+import threading
+
+from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import token_endpoint
+from keystoneauth1.identity import v3
+
+from magnum_lite.common import exception
+from magnum_lite.conf import CONF
+
+LOG = logging.getLogger(__name__)
+_LOCK = threading.Lock()
+_ADMIN = {}
+DOMAIN = 'domain'
+SYSTEM = 'system'
+
+
+class KeystoneUnavailable(exception.ServiceUnavailable):
+    message = 'Keystone is unavailable: %(reason)s'
+
+
+class TrustsForbiddenForApplicationCredential(exception.NotAuthorized):
+    message = ('Keystone does not let a token obtained with an application '
+               'credential create trusts (CVE-2026-43000), so the '
+               "cluster's trust cannot be created. Authenticate with a "
+               'password to create the cluster or rotate its credentials, '
+               'or ask the operator for [trust] credential_mode = '
+               'application_credential.')
+
+
+class ApplicationCredentialForbidden(exception.NotAuthorized):
+    message = ('Keystone does not let a token obtained with a restricted '
+               'application credential create application credentials, '
+               "so the cluster's credentials cannot be created. "
+               'Authenticate with a password (or an unrestricted '
+               'application credential).')
+
+
+class CredentialsRefused(exception.NotAuthorized):
+    message = ("Keystone refused to create the cluster's credentials: "
+               '%(reason)s')
+
+
+def v3_url():
+    """``[trust] auth_url`` as the v3 base URL."""
+    url = (CONF.trust.auth_url or '').rstrip('/')
+    if not url:
+        raise KeystoneUnavailable(reason='[trust] auth_url is not set')
+    return url if url.endswith('/v3') else url + '/v3'
+
+
+def _session(auth):
+    return ks_loading.load_session_from_conf_options(CONF, 'trust',
+                                                     auth=auth)
+
+
+def admin_session(scope=DOMAIN):
+    """The trustee domain admin's session of ``scope`` (one per process;
+    keystoneauth1 renews its token): DOMAIN (the trustee domain) for
+    trustee users, SYSTEM to delete application credentials, which
+    Keystone lets only the owner or an admin of project or system scope
+    do."""
+    with _LOCK:
+        if scope not in _ADMIN:
+            _ADMIN[scope] = _session(_admin_auth(scope))
+        return _ADMIN[scope]
+
+
+def reset():
+    """Forget the admin sessions (tests, configuration changes)."""
+    with _LOCK:
+        _ADMIN.clear()
+
+
+def _mode_scope():
+    """The scope the current credential mode needs of the admin."""
+    if CONF.trust.credential_mode == 'application_credential':
+        return SYSTEM
+    return DOMAIN
+
+
+def _admin_auth(scope):
+    group = CONF.trust
+    if not group.trustee_domain_admin_password or not (
+            group.trustee_domain_admin_id or group.trustee_domain_admin_name):
+        raise KeystoneUnavailable(
+            reason='[trust] trustee_domain_admin_* is not set')
+    user = {'user_id': group.trustee_domain_admin_id} if \
+        group.trustee_domain_admin_id else {
+            'username': group.trustee_domain_admin_name,
+            **_trustee_domain('user_domain')}
+    target = ({'system_scope': 'all'} if scope == SYSTEM
+              else _trustee_domain('domain'))
+    return v3.Password(auth_url=v3_url(),
+                       password=group.trustee_domain_admin_password,
+                       **user, **target)
+
+
+def _trustee_domain(prefix):
+    group = CONF.trust
+    if group.trustee_domain_id:
+        return {f'{prefix}_id': group.trustee_domain_id}
+    if group.trustee_domain_name:
+        return {f'{prefix}_name': group.trustee_domain_name}
+    raise KeystoneUnavailable(reason='[trust] trustee_domain_id is not set')
+
+
+def caller_session(token):
+    """A session acting with the caller's own token."""
+    return _session(token_endpoint.Token(v3_url(), token))
+
+
+def _request(session, method, path, caller_token=None, **kwargs):
+    """One call; Keystone's refusals become our errors. ``caller_token``:
+    the session acts for the API's caller, whose 401/403 are theirs, not
+    a misconfiguration of ours."""
+    caller = caller_token is not None
+    try:
+        response = session.request(
+            v3_url() + path, method, endpoint_override=v3_url(), log=False,
+            **kwargs)
+    except (ks_exc.Unauthorized, ks_exc.Forbidden) as err:
+        if caller:
+            raise refusal(_message(err), path,
+                          _token_methods(caller_token)) from err
+        raise KeystoneUnavailable(
+            reason=f'the trustee domain admin was refused: '
+                   f'{_message(err)}') from err
+    except (ks_exc.BadRequest, ks_exc.Conflict) as err:
+        if caller:
+            raise CredentialsRefused(reason=_message(err)) from err
+        raise KeystoneUnavailable(reason=_message(err)) from err
+    except ks_exc.ClientException as err:
+        raise KeystoneUnavailable(reason=_message(err)) from err
+    return response.json() if response.content else None
+
+
+def _message(err):
+    return getattr(err, 'message', None) or str(err)
+
+
+def _token_methods(token):
+    """How the caller's token was obtained (Keystone's answer to the
+    token validating itself); [] if that cannot be learnt."""
+    try:
+        body = caller_session(token).request(
+            v3_url() + '/auth/tokens', 'GET', endpoint_override=v3_url(),
+            headers={'X-Subject-Token': token}, log=False).json()
+        return body['token'].get('methods') or []
+    except (ks_exc.ClientException, ValueError, KeyError):
+        return []
+
+
+def refusal(message, path, methods):
+    """Our error for Keystone refusing the caller's call to ``path``:
+    tokens obtained with an application credential may not manage trusts
+    (Keystone says "Delegated tokens cannot manage trusts", CVE-2026-43000)
+    nor, when restricted, application credentials."""
+    if 'application_credential' in methods:
+        if path.startswith('/OS-TRUST'):
+            return TrustsForbiddenForApplicationCredential()
+        return ApplicationCredentialForbidden()
+    return CredentialsRefused(reason=message)
+
+
+def _ignore_missing(session, path):
+    try:
+        session.request(v3_url() + path, 'DELETE',
+                        endpoint_override=v3_url())
+    except ks_exc.NotFound:
+        return
+    except ks_exc.ClientException as err:
+        raise KeystoneUnavailable(reason=_message(err)) from err
+
+
+# Trustee users and trusts ---------------------------------------------------
+
+def trustee_domain_id():
+    """The id of the trustee domain; given only its name, the admin's
+    token scoped to it says the id."""
+    if CONF.trust.trustee_domain_id:
+        return CONF.trust.trustee_domain_id
+    session = admin_session(DOMAIN)
+    try:
+        return session.auth.get_access(session).domain_id
+    except ks_exc.ClientException as err:
+        raise KeystoneUnavailable(reason=_message(err)) from err
+
+
+def create_trustee(name, password, domain_id):
+    """Create a trustee user; returns its id."""
+    body = {'user': {'name': name, 'password': password,
+                     'domain_id': domain_id, 'enabled': True,
+                     'description': 'magnum-lite cluster trustee'}}
+    return _request(admin_session(), 'POST', '/users',
+                    json=body)['user']['id']
+
+
+def delete_user(user_id):
+    """Delete a user; its trusts go with it. Missing is fine."""
+    _ignore_missing(admin_session(), f'/users/{user_id}')
+
+
+def create_trust(token, trustor_user_id, trustee_user_id, project_id,
+                 roles):
+    """As the caller (the trustor): a trust with impersonation and no
+    redelegation to the trustee; returns its id."""
+    body = {'trust': {'trustor_user_id': trustor_user_id,
+                      'trustee_user_id': trustee_user_id,
+                      'project_id': project_id, 'impersonation': True,
+                      'roles': [{'name': r} for r in roles]}}
+    return _request(caller_session(token), 'POST', '/OS-TRUST/trusts',
+                    caller_token=token, json=body)['trust']['id']
+
+
+# Application credentials -----------------------------------------------------
+
+def create_application_credential(token, user_id, name, roles):
+    """As the caller: a restricted application credential of the token's
+    project; returns (id, secret)."""
+    body = {'application_credential': {
+        'name': name, 'unrestricted': False,
+        'description': 'magnum-lite cluster credentials',
+        'roles': [{'name': r} for r in roles]}}
+    created = _request(caller_session(token), 'POST',
+                       f'/users/{user_id}/application_credentials',
+                       caller_token=token,
+                       json=body)['application_credential']
+    return created['id'], created['secret']
+
+
+def delete_application_credential(user_id, credential_id):
+    """As the admin: delete a user's application credential; missing is
+    fine."""
+    _ignore_missing(admin_session(SYSTEM),
+                    f'/users/{user_id}/application_credentials/'
+                    f'{credential_id}')
+
+
+# What the cluster is told ----------------------------------------------------
+
+def cluster_auth_url():
+    """The Keystone URL clusters reach: the catalog's identity endpoint
+    of ``[trust] trustee_keystone_interface``, else ``auth_url``."""
+    try:
+        url = admin_session(_mode_scope()).get_endpoint(
+            service_type='identity',
+            interface=CONF.trust.trustee_keystone_interface,
+            region_name=CONF.trust.region_name)
+    except ks_exc.EndpointNotFound:
+        url = None
+    except ks_exc.ClientException as err:
+        raise KeystoneUnavailable(reason=_message(err)) from err
+    url = (url or v3_url()).rstrip('/')
+    return url if url.endswith('/v3') else url + '/v3'

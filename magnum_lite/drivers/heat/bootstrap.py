@@ -1,0 +1,108 @@
+"""The secrets and facts a node bootstrap needs, as Heat parameters.
+
+Everything here is read from what the conductor stored for the cluster
+(``certificate_get``; private keys loaded with ``common.key_store``) and
+passed only as hidden Heat parameters.
+
+The bootstrap token and the kubeadm certificate key must not change from
+one stack update to the next: they are part of every node's user data,
+and new user data replaces the node. So they are not random but derived,
+with HMAC-SHA256, from the cluster's service-account signing key (stored
+encrypted like the CA keys, generated once at create and never rotated):
+the same cluster always gets the same token and key, and nobody without
+that private key can compute them. The token is created with no expiry by
+kubeadm init, so a node added months later (resize, upgrade) still joins.
+"""
+
+import hashlib
+import hmac
+import string
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from magnum_lite.common import exception
+from magnum_lite.common import key_store
+from magnum_lite.db import api as db_api
+
+SERVICE_ACCOUNT = 'service_account'
+
+# Heat parameter prefix of each stored CA type.
+CA_PARAMETERS = {
+    'kubernetes': 'ca',
+    'etcd': 'etcd_ca',
+    'front_proxy': 'front_proxy_ca',
+}
+
+_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def _derive(key_pem, purpose):
+    return hmac.new(key_pem.encode(), purpose.encode(),
+                    hashlib.sha256).digest()
+
+
+def _token_chars(digest, count):
+    return ''.join(_ALPHABET[b % len(_ALPHABET)]
+                   for b in digest[:count])
+
+
+def bootstrap_token(secret_pem):
+    """kubeadm's ``[a-z0-9]{6}.[a-z0-9]{16}`` token, derived from a
+    private key PEM."""
+    token_id = _token_chars(_derive(secret_pem, 'bootstrap-token-id'), 6)
+    token_secret = _token_chars(
+        _derive(secret_pem, 'bootstrap-token-secret'), 16)
+    return f'{token_id}.{token_secret}'
+
+
+def certificate_key(secret_pem):
+    """kubeadm's certificate key (hex of a 32-byte AES key), derived from
+    a private key PEM."""
+    return _derive(secret_pem, 'kubeadm-certificate-key').hex()
+
+
+def ca_cert_hash(ca_cert_pem):
+    """``sha256:<hex>`` of the CA's SubjectPublicKeyInfo (kubeadm's
+    --discovery-token-ca-cert-hash)."""
+    cert = x509.load_pem_x509_certificate(ca_cert_pem.encode())
+    spki = cert.public_key().public_bytes(
+        serialization.Encoding.DER,
+        serialization.PublicFormat.SubjectPublicKeyInfo)
+    return 'sha256:' + hashlib.sha256(spki).hexdigest()
+
+
+def _stored(cluster_uuid, kind):
+    """(certificate or public key PEM, private key PEM) or None."""
+    try:
+        row = db_api.certificate_get(cluster_uuid, kind)
+    except exception.CertificateNotFound:
+        return None
+    return row.certificate, key_store.load(row.private_key)
+
+
+def values(cluster_uuid):
+    """``{name: value}`` for the parameter table's ``bootstrap.<name>``
+    sources, from what the conductor stored for the cluster."""
+    kinds = (*CA_PARAMETERS, SERVICE_ACCOUNT)
+    return from_stored({kind: _stored(cluster_uuid, kind)
+                        for kind in kinds})
+
+
+def from_stored(stored):
+    """``values()`` from ``{kind: (public PEM, private PEM) or None}``;
+    a kind the cluster lacks (created before the bootstrap existed) leaves
+    its names out."""
+    result = {}
+    for kind, prefix in CA_PARAMETERS.items():
+        if stored.get(kind) is not None:
+            result[f'{prefix}_cert'], result[f'{prefix}_key'] = stored[kind]
+    if 'ca_cert' in result:
+        result['ca_cert_hash'] = ca_cert_hash(result['ca_cert'])
+    if stored.get(SERVICE_ACCOUNT) is not None:
+        public, private = stored[SERVICE_ACCOUNT]
+        result['service_account_pub'] = public
+        result['service_account_key'] = private
+        result['bootstrap_token'] = bootstrap_token(private)
+        result['certificate_key'] = certificate_key(private)
+    return result

@@ -1,0 +1,128 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""What tools/heat/heatctl.py and tools/keystone/keystonectl.py share:
+running a real OpenStack service from its own virtualenv as background
+processes whose pids, logs and state live in a state directory.
+
+Standard library only, like the scripts that load it by file path (they
+are not a package), so it runs with any python3.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+
+
+def venv_path(service):
+    """``<repo>/.venvs/<service>``, or under ``$MAGNUM_LITE_VENVS``."""
+    venvs = os.environ.get('MAGNUM_LITE_VENVS') or os.path.join(REPO,
+                                                                '.venvs')
+    return os.path.join(venvs, service)
+
+
+def free_port():
+    """A TCP port of 127.0.0.1 free right now."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def pid_alive(pid):
+    """Whether ``pid`` runs; a zombie child counts as dead."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            return f.read().split(')')[-1].split()[0] != 'Z'
+    except OSError:
+        return False
+
+
+def read_pid(state_dir, name):
+    """The pid in ``<state_dir>/<name>.pid``, or None."""
+    try:
+        with open(os.path.join(state_dir, '%s.pid' % name)) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def spawn(state_dir, name, argv, env=None, preexec_fn=None):
+    """Start ``argv`` in its own session, output to
+    ``<state_dir>/logs/<name>.out``, pid to ``<state_dir>/<name>.pid``."""
+    out = open(os.path.join(state_dir, 'logs', '%s.out' % name), 'ab')
+    proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, env=env,
+                            start_new_session=True, cwd=state_dir,
+                            preexec_fn=preexec_fn)
+    out.close()
+    with open(os.path.join(state_dir, '%s.pid' % name), 'w') as f:
+        f.write('%d\n' % proc.pid)
+    return proc.pid
+
+
+def tail(path, lines=30):
+    """The last ``lines`` lines of a log, '' if there is none."""
+    try:
+        with open(path, errors='replace') as f:
+            return ''.join(f.readlines()[-lines:])
+    except OSError:
+        return ''
+
+
+def load_state(state_dir, state_file):
+    with open(os.path.join(state_dir, state_file)) as f:
+        return json.load(f)
+
+
+def save_state(state_dir, state_file, state):
+    with open(os.path.join(state_dir, state_file), 'w') as f:
+        json.dump(state, f, indent=1)
+
+
+def stop_group(state_dir, name, grace=5):
+    """SIGTERM the process group whose leader's pid is in
+    ``<state_dir>/<name>.pid``, SIGKILL it after ``grace`` seconds, and
+    remove the pid file."""
+    pid = read_pid(state_dir, name)
+    if not pid:
+        return
+    for sig, wait_s in ((signal.SIGTERM, grace), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+            if not pid_alive(pid):
+                break
+            time.sleep(0.1)
+        if not pid_alive(pid):
+            break
+    try:
+        os.unlink(os.path.join(state_dir, '%s.pid' % name))
+    except FileNotFoundError:
+        pass
