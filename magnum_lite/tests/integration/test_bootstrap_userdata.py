@@ -101,6 +101,13 @@ class UserDataTest(testtools.TestCase):
             if r.resource_type in ('OS::Heat::CloudConfig',
                                    'OS::Nova::Server'))
 
+    def cluster_rules(self, stack_id):
+        """The node-to-node security group rules Heat passed on (the
+        simulated group's parameters)."""
+        group = self.client.resources.get(stack_id, 'cluster_security_group')
+        return str(self.client.stacks.get(
+            group.physical_resource_id).parameters['rules'])
+
     def check_schema(self, name, text):
         with tempfile.NamedTemporaryFile('w', suffix='.yaml') as f:
             f.write(text)
@@ -179,6 +186,9 @@ class UserDataTest(testtools.TestCase):
         stack_id = self.create('ml-ud-lb', parameters.CLUSTER, params,
                                'userdata_lb')
         outputs = self.outputs(stack_id)
+        rules = self.cluster_rules(stack_id)
+        # Cilium's health checks are open only for Cilium.
+        self.assertNotIn('port_range_min=4240,', rules)
         nodes = self.user_data(stack_id)
         self.assertEqual({'k8s-default-master-0', 'k8s-default-master-1',
                           'k8s-default-worker-0'}, set(nodes))
@@ -234,6 +244,10 @@ class UserDataTest(testtools.TestCase):
         params = self.render(cluster, template, master, worker)
         stack_id = self.create('ml-ud-nolb', parameters.CLUSTER, params,
                                'userdata_nolb')
+        rules = self.cluster_rules(stack_id)
+        self.assertIn('port_range_min=4240,', rules)
+        self.assertIn('port_range_min=8472,', rules)   # VXLAN
+        self.assertNotIn('port_range_min=179,', rules)  # Calico's BGP
         nodes = self.user_data(stack_id)
         first = self.check_master('k8s-default-master-0',
                                   *nodes['k8s-default-master-0'])
