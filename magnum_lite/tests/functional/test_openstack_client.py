@@ -26,17 +26,14 @@ of older releases; ``cluster create``, ``cluster update/resize/delete``,
 import json
 import os
 import re
-import subprocess
-import sys
 import time
 
 import fixtures
-from testtools import content
 
 from magnum_lite.tests import base
 from magnum_lite.tests.harness import api_server
+from magnum_lite.tests.harness import cli
 
-OPENSTACK = os.path.join(os.path.dirname(sys.executable), 'openstack')
 UUID = r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
 
 
@@ -62,33 +59,17 @@ class OpenStackClientTestCase(api_server.ServerPerClass, base.DbTestCase):
     def setUp(self):
         super().setUp()
         self.endpoint = self.server.endpoint + '/v1'
-        # Nothing from the caller's cloud configuration.
-        home = self.useFixture(fixtures.TempDir()).path
-        self.env = {key: value for key, value in os.environ.items()
-                    if not key.startswith('OS_')}
-        self.env.update(HOME=home, XDG_CONFIG_HOME=home,
-                        PYTHONWARNINGS='ignore')
-        self.transcript = []
-        self.addDetail('openstack-transcript', content.Content(
-            content.UTF8_TEXT,
-            lambda: ['\n'.join(self.transcript).encode()]))
+        self.cli = self.useFixture(cli.OpenStackCLI())
 
     def openstack(self, *args, fmt='json', rc=0):
         """Run ``openstack <args>``; with ``fmt='json'`` add ``-f json``
         and return the decoded output, else return stdout. Fails unless
         the exit code is ``rc``."""
-        command = [OPENSTACK, '--os-auth-type', 'none',
-                   '--os-endpoint', self.endpoint, *args]
+        command = ['--os-auth-type', 'none', '--os-endpoint', self.endpoint,
+                   *args]
         if fmt == 'json':
             command += ['-f', 'json']
-        started = time.monotonic()
-        result = subprocess.run(command, env=self.env, capture_output=True,
-                                text=True, timeout=120)
-        self.transcript.append(
-            f'$ {" ".join(command[1:])}   '
-            f'[rc={result.returncode}, '
-            f'{time.monotonic() - started:.1f}s]\n'
-            f'{result.stdout}{result.stderr}')
+        result = self.cli.run(command)
         if result.returncode != rc:
             self.fail(f'openstack {" ".join(args)}: exit code '
                       f'{result.returncode}, not {rc}\n'

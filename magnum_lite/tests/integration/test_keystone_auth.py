@@ -7,9 +7,6 @@ tells the API about a trust-scoped token.
 
 import json
 import os
-import subprocess
-import sys
-import time
 
 import fixtures
 import requests
@@ -21,9 +18,9 @@ from testtools import content
 
 from magnum_lite.tests import base
 from magnum_lite.tests.harness import api_server
+from magnum_lite.tests.harness import cli
 from magnum_lite.tests.harness import keystone
 
-OPENSTACK = os.path.join(os.path.dirname(sys.executable), 'openstack')
 TEMPLATE = {'coe': 'kubernetes', 'image_id': 'img-1', 'flavor_id': 'm1',
             'master_flavor_id': 'm1', 'keypair_id': 'kp',
             'master_lb_enabled': True}
@@ -43,15 +40,7 @@ class KeystoneAPITestCase(api_server.ServerPerClass, base.DbTestCase):
 
     def setUp(self):
         super().setUp()
-        home = self.useFixture(fixtures.TempDir()).path
-        self.env = {key: value for key, value in os.environ.items()
-                    if not key.startswith('OS_')}
-        self.env.update(HOME=home, XDG_CONFIG_HOME=home,
-                        PYTHONWARNINGS='ignore')
-        self.transcript = []
-        self.addDetail('openstack-transcript', content.Content(
-            content.UTF8_TEXT,
-            lambda: ['\n'.join(self.transcript).encode()]))
+        self.cli = self.useFixture(cli.OpenStackCLI())
 
     def request(self, user, method, path, body=None, token=None):
         """``(status, json)`` of a request with ``user``'s token (or the
@@ -64,16 +53,9 @@ class KeystoneAPITestCase(api_server.ServerPerClass, base.DbTestCase):
     def openstack(self, user, *args):
         """``openstack <args> -f json`` as ``user``: password auth and the
         catalog, no endpoint override."""
-        env = dict(self.env)
-        env.update(self.keystone.openstack_env(user))
-        command = [OPENSTACK, *args, '-f', 'json']
-        started = time.monotonic()
-        result = subprocess.run(command, env=env, capture_output=True,
-                                text=True, timeout=120)
-        self.transcript.append(
-            f'$ {" ".join(args)} (as {user})   [rc={result.returncode}, '
-            f'{time.monotonic() - started:.1f}s]\n'
-            f'{result.stdout}{result.stderr}')
+        result = self.cli.run([*args, '-f', 'json'],
+                              env=self.keystone.openstack_env(user),
+                              shown=f'{" ".join(args)} (as {user})')
         self.assertEqual(0, result.returncode, result.stderr)
         return json.loads(result.stdout)
 
