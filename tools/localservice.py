@@ -126,3 +126,24 @@ def stop_group(state_dir, name, grace=5):
         os.unlink(os.path.join(state_dir, '%s.pid' % name))
     except FileNotFoundError:
         pass
+
+
+def uwsgi_argv(venv, port, threads, app):
+    """uWSGI serving ``app`` (e.g. ``['--module', 'pkg.wsgi:application']``
+    or ``['--wsgi-file', path]``) from ``venv`` on 127.0.0.1:``port``, one
+    process (so an in-process cache is shared) with ``threads`` threads."""
+    return [
+        os.path.join(venv, 'bin', 'uwsgi'),
+        '--http-socket', '127.0.0.1:%d' % port,
+        '--home', venv,
+        *app,
+        '--master', '--processes', '1', '--threads', str(threads),
+        '--enable-threads', '--need-app', '--die-on-term',
+        '--hook-master-start', 'unix_signal:15 gracefully_kill_them_all',
+        # python-requests sees "connection reset by peer" on kept-alive
+        # connections of a bare --http-socket.
+        '--add-header', 'Connection: close',
+        # Tokens and catalogs make long headers.
+        '--buffer-size', '65535',
+        '--disable-logging', '--log-4xx', '--log-5xx',
+    ]

@@ -171,20 +171,9 @@ def write_config(state_dir, url, authtoken, debug=False):
 
 
 def uwsgi_argv(venv, state_dir, port, threads):
-    return [
-        os.path.join(venv, 'bin', 'uwsgi'),
-        '--http-socket', '127.0.0.1:%d' % port,
-        '--home', venv,
-        '--wsgi-file', os.path.join(state_dir, 'barbican_wsgi.py'),
-        '--master', '--processes', '1', '--threads', str(threads),
-        '--enable-threads', '--need-app', '--die-on-term',
-        '--hook-master-start', 'unix_signal:15 gracefully_kill_them_all',
-        # python-requests sees "connection reset by peer" on kept-alive
-        # connections of a bare --http-socket.
-        '--add-header', 'Connection: close',
-        '--buffer-size', '65535',
-        '--disable-logging', '--log-4xx', '--log-5xx',
-    ]
+    return localservice.uwsgi_argv(
+        venv, port, threads,
+        ['--wsgi-file', os.path.join(state_dir, 'barbican_wsgi.py')])
 
 
 def load_state(state_dir):

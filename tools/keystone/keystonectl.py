@@ -188,21 +188,8 @@ def bootstrap(venv, state_dir, url, password):
 # --- processes -----------------------------------------------------------
 
 def uwsgi_argv(venv, port, threads):
-    return [
-        os.path.join(venv, 'bin', 'uwsgi'),
-        '--http-socket', '127.0.0.1:%d' % port,
-        '--home', venv,
-        '--module', 'keystone.wsgi.api:application',
-        '--master', '--processes', '1', '--threads', str(threads),
-        '--enable-threads', '--need-app', '--die-on-term',
-        '--hook-master-start', 'unix_signal:15 gracefully_kill_them_all',
-        # python-requests sees "connection reset by peer" on kept-alive
-        # connections of a bare --http-socket.
-        '--add-header', 'Connection: close',
-        # Tokens and catalogs make long headers.
-        '--buffer-size', '65535',
-        '--disable-logging', '--log-4xx', '--log-5xx',
-    ]
+    return local.uwsgi_argv(venv, port, threads,
+                            ['--module', 'keystone.wsgi.api:application'])
 
 
 def _spawn(state_dir, argv, preexec_fn=None):
