@@ -28,7 +28,9 @@ class OpenStackCLI(fixtures.Fixture):
         home = self.useFixture(fixtures.TempDir()).path
         self.env = {key: value for key, value in os.environ.items()
                     if not key.startswith('OS_')}
-        self.env.update(HOME=home, XDG_CONFIG_HOME=home,
+        # magnumclient's `coe cluster config` reads $SHELL to choose
+        # between export and setenv; CI runs without one.
+        self.env.update(HOME=home, XDG_CONFIG_HOME=home, SHELL='/bin/bash',
                         PYTHONWARNINGS='ignore')
         self.transcript = []
         self.addDetail('openstack-transcript', content.Content(
