@@ -21,16 +21,26 @@ ml_json_lines() {
 }
 
 # Tell Heat's wait condition: ml_signal SUCCESS|FAILURE REASON-JSON-BODY.
-# WC_NOTIFY is the handle's curl command line (bootstrap.env, 0600).
+# WC_NOTIFY is the handle's curl command line (wc-notify, 0600). The wait
+# condition counts distinct signal ids up to the node generation
+# (drivers/heat/generations.py): SUCCESS goes out under ids 1..N, so both
+# a new member and the replacement of an older node complete it, and a
+# retry overwrites an earlier FAILURE; FAILURE goes out under id N.
 ml_signal() {
     status=$1
     reason=$2
-    body=$ML_STATE/signal.json
-    printf '{"status": "%s", "reason": "%s", "data": "%s"}\n' \
-        "$status" "$reason" "$NODE_NAME" >"$body"
-    # shellcheck disable=SC2016 # $1 expands in the inner shell.
-    sh -c "$WC_NOTIFY"' --retry 10 --retry-delay 5 --data-binary "@$1"' \
-        sh "$body"
+    last=${NODE_GENERATION:-1}
+    id=$last
+    [ "$status" = SUCCESS ] && id=1
+    while [ "$id" -le "$last" ]; do
+        body=$ML_STATE/signal-$id.json
+        printf '{"status": "%s", "reason": "%s", "data": "%s", "id": "%s"}\n' \
+            "$status" "$reason" "$NODE_NAME" "$id" >"$body"
+        # shellcheck disable=SC2016 # $1 expands in the inner shell.
+        sh -c "$WC_NOTIFY"' --retry 10 --retry-delay 5 --data-binary "@$1"' \
+            sh "$body"
+        id=$((id + 1))
+    done
 }
 
 # Run one step, its output captured in $ML_STATE/steps/NAME.log. On

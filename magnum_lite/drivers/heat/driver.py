@@ -12,6 +12,7 @@ from magnum_lite.db import api as db_api
 from magnum_lite.drivers import base
 from magnum_lite.drivers.heat import bootstrap
 from magnum_lite.drivers.heat import client as heat
+from magnum_lite.drivers.heat import generations
 from magnum_lite.drivers.heat import parameters
 from magnum_lite.drivers.heat import status
 from magnum_lite.drivers.heat import templates
@@ -148,6 +149,7 @@ class HeatDriver(base.Driver):
         existing = self._find(name)
         if existing is not None:
             return existing.id
+        generations.assign(entry, params)
         created = self._call(
             self.heat.stacks.create, stack_name=name, parameters=params,
             timeout_mins=timeout or 60,
@@ -156,6 +158,9 @@ class HeatDriver(base.Driver):
         return created['stack']['id']
 
     def _update(self, name, entry, params, cluster):
+        current = self._find(name)
+        generations.assign(entry, params, getattr(current, 'parameters',
+                                                  None))
         # A stack update replaces the tags too: send them again, or the
         # stack drops out of the tag-filtered list the sync reads.
         self._call(self.heat.stacks.update, name, parameters=params,

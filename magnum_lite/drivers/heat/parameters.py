@@ -25,6 +25,10 @@ is one of:
 ``operation.<key>``
     an argument of the operation being carried out (``max_batch_size`` of
     an upgrade);
+``generation.<key>``
+    a node generation or the fingerprints behind them, which the driver
+    sets after rendering (drivers/heat/generations.py ``assign``); the
+    rendered value is the row's default;
 ``removals.<key>``
     server ids the caller wants removed (``master``, ``worker``,
     ``nodegroup``);
@@ -273,6 +277,16 @@ PARAMETERS = (
       type=NUMBER, default=1),
     P('max_batch_size', (NODEGROUP,), ('operation.max_batch_size',),
       type=NUMBER, default=1),
+    # Node generations (drivers/heat/generations.py): raised when an
+    # update replaces a group's nodes, so their wait conditions wait again.
+    P('master_generation', (CLUSTER,), ('generation.master_generation',),
+      type=NUMBER, default=1),
+    P('worker_generation', (CLUSTER,), ('generation.worker_generation',),
+      type=NUMBER, default=1),
+    P('node_generation', (NODEGROUP,), ('generation.node_generation',),
+      type=NUMBER, default=1),
+    P('node_fingerprints', BOTH, ('generation.node_fingerprints',),
+      default=''),
 )
 del P
 

@@ -4,6 +4,7 @@ import functools
 import os
 import sys
 
+import yaml
 from heatclient.common import template_utils
 from heatclient.common import utils as heat_utils
 
@@ -46,6 +47,18 @@ def _load(path):
     files, template = template_utils.get_template_contents(
         template_file=path, files=pending)
     return template, files
+
+
+def load(entry):
+    """``(template, files)`` of the entry template ``entry`` as
+    python-heatclient reads it: nested template types become file URLs,
+    which ``files`` maps to their text. Do not modify them."""
+    return _load(os.path.join(template_dir(), entry))
+
+
+def load_member(url, files):
+    """A nested template of ``files`` (by its URL) as a dict."""
+    return yaml.safe_load(files[url])
 
 
 @functools.cache

@@ -168,6 +168,7 @@ class HeatClusterTest(base.FunctionalTestCase):
         self.assertEqual(3, self._batches(stack_id, 'masters'))
         self.assertEqual(1, self._batches(stack_id, 'workers'))
         self.assertEqual(8, len([e for e in events if e[0] == 'workers']))
+        self._assert_waits_for_new_nodes(stack_id, generation=2)
 
         # CA rotation: the new CA is in every node's user data, so the same
         # rolling replacement gives every node a new server.
@@ -180,10 +181,61 @@ class HeatClusterTest(base.FunctionalTestCase):
         for key in ('master_server_ids', 'worker_server_ids'):
             self.assertEqual(len(after[key]), len(rotated[key]))
             self.assertEqual(set(), set(after[key]) & set(rotated[key]))
+        self._assert_waits_for_new_nodes(stack_id, generation=3)
 
         self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
         self.wait_status(uuid, None)
         self.assertEqual([], self.stacks())
+
+    def _assert_waits_for_new_nodes(self, stack_id, generation):
+        # The driver raised both generations; every member's wait
+        # condition now counts that many signals, and it waited again
+        # (updated) after the member's new server existed. (With a real
+        # server Heat deletes the old one after that, as the cleanup of a
+        # replaced resource that ``booted`` depends on; the simulated
+        # server is replaced inside its own nested stack, so its old
+        # TestResource goes earlier: the events cannot show that step.)
+        params = self.heat_client.stacks.get(stack_id).parameters
+        self.assertEqual(str(generation), params['master_generation'])
+        self.assertEqual(str(generation), params['worker_generation'])
+        steps = self._member_steps(stack_id)
+        self.assertEqual(5, len(steps), steps)
+        for member, seen in steps.items():
+            created = seen.index(('server', 'CREATE_COMPLETE'))
+            self.assertIn(('booted', 'UPDATE_COMPLETE'), seen[created:],
+                          (member, seen))
+        counts = {r.physical_resource_id for r in self.heat_client.resources
+                  .list(stack_id, nested_depth=3)
+                  if r.resource_name == 'booted'}
+        self.assertEqual(5, len(counts))
+        for nested in counts:
+            self.assertEqual(str(generation), self.heat_client.stacks.get(
+                nested).parameters['count'])
+
+    def _member_steps(self, stack_id):
+        """{member stack: [(resource, status)]} in the stack's last
+        update: the member's ``booted`` wait condition, and ``server``
+        for the creates and deletes of the simulated server inside it
+        (Heat replaces that, not the member's ``server``)."""
+        events = self._events(stack_id)
+        top = events[0][0]
+        start = max(i for i, e in enumerate(events)
+                    if e[0] == top == e[1] and e[2] == 'UPDATE_IN_PROGRESS')
+        steps = {}
+        for name, resource, status, _ in events[start:]:
+            parts = name.split('-')
+            group = next((g for g in ('masters', 'workers') if g in parts),
+                         None)
+            if group is None:
+                continue
+            depth = len(parts) - parts.index(group)
+            if resource == 'booted' and depth == 4:
+                steps.setdefault(name, []).append((resource, status))
+            elif resource == 'simulated' and depth == 6 and \
+                    parts[-2] == 'server':
+                member = '-'.join(parts[:-2])
+                steps.setdefault(member, []).append(('server', status))
+        return steps
 
     def _events(self, stack_id):
         """All events of a stack and its nested stacks, oldest first, as

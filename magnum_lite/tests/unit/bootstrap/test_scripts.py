@@ -11,6 +11,7 @@ the scripts did; nothing of the scripts is replaced.
 
 import hashlib
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -124,7 +125,7 @@ class BootstrapScriptsTest(testtools.TestCase):
 
     def node(self, name, role='master', index='0', labels='', taints='',
              prefix=PREFIX, nodegroup_role=None, ip='10.0.0.10',
-             credentials=True):
+             credentials=True, generation='1'):
         """A node's root as cloud-init leaves it (the files of
         master.yaml / worker.yaml)."""
         root = self._dir('nodes', name)
@@ -135,6 +136,7 @@ class BootstrapScriptsTest(testtools.TestCase):
                 '__ROLE__': role,
                 '__NODEGROUP_ROLE__': nodegroup_role or role,
                 '__NODE_NAME__': name, '__NODE_INDEX__': index,
+                '__NODE_GENERATION__': generation,
                 '__NODE_IP__': ip,
                 '__NODEGROUP__': f'default-{role}',
                 '__CLUSTER_UUID__': 'c0ffee', '__CLUSTER_NAME__': 'k8s',
@@ -367,6 +369,30 @@ class BootstrapScriptsTest(testtools.TestCase):
         [post] = [c for c in self.lines('curl') if '--data-binary' in c]
         self.assertEqual(['-i', '-X', 'POST', '-H', 'X-Auth-Token: t0k'],
                          post[1:6])
+
+    def signal_ids(self):
+        return [(json.loads(s)['id'], json.loads(s)['status'])
+                for s in self.signals()]
+
+    def test_a_replacement_node_signals_every_id_of_its_generation(self):
+        # Generation 3: the wait condition counts 3 distinct ids; the
+        # handle holds 1 and 2 from earlier nodes, so only this node's
+        # id 3 completes it, and a new member (no old signals) gets all.
+        self.knob('endpoint-up')
+        root = self.node('k8s-default-worker-0', role='worker', index='',
+                         generation='3')
+        self.assertRan(self.run_node(root, 'k8s-default-worker-0'))
+        self.assertEqual([('1', 'SUCCESS'), ('2', 'SUCCESS'),
+                          ('3', 'SUCCESS')], self.signal_ids())
+
+    def test_a_failing_replacement_signals_failure_under_its_own_id(self):
+        self.knob('fail-kubeadm', 'join')
+        self.knob('endpoint-up')
+        root = self.node('k8s-default-worker-0', role='worker', index='',
+                         generation='2')
+        result = self.run_node(root, 'k8s-default-worker-0')
+        self.assertNotEqual(0, result.returncode)
+        self.assertEqual([('2', 'FAILURE')], self.signal_ids())
 
     def test_worker_joins_with_token_and_ca_hash_only(self):
         self.knob('endpoint-up')

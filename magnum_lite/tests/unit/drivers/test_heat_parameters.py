@@ -80,7 +80,7 @@ class TemplateContractTest(testtools.TestCase):
     def test_templates_read_only_table_sources_that_exist(self):
         kinds = {'cluster', 'template', 'master_nodegroup',
                  'worker_nodegroup', 'nodegroup', 'outputs', 'removals',
-                 'bootstrap', 'credentials', 'operation'}
+                 'bootstrap', 'credentials', 'operation', 'generation'}
         for row in parameters.PARAMETERS:
             for source in row.sources:
                 if source.startswith(('label:', 'config:')):

@@ -1,0 +1,151 @@
+"""Node generations: which updates replace (and wait for) which nodes."""
+
+import testtools
+
+from magnum_lite.drivers.heat import generations
+from magnum_lite.drivers.heat import parameters
+from magnum_lite.drivers.heat import templates
+from magnum_lite.tests.unit.drivers import test_heat_parameters as rows
+
+CREDENTIALS = {'auth_url': 'https://keystone.example.com/v3',
+               'trustee_user_id': 'trustee', 'trustee_password': 'pw',
+               'trust_id': 'trust-1'}
+BOOTSTRAP = {'ca_cert': 'CA-1', 'ca_key': 'KEY-1', 'ca_cert_hash': 'sha256:1',
+             'bootstrap_token': 'abcdef.0123456789abcdef'}
+
+
+def render(workers=3, labels=None, credentials=None, bootstrap=None,
+           removals=None, operation=None):
+    return parameters.cluster_parameters(
+        rows.cluster(labels=labels or {}), rows.template(),
+        rows.nodegroup('master'), rows.nodegroup('worker', node_count=workers),
+        removals=removals, operation=operation,
+        bootstrap=bootstrap or BOOTSTRAP,
+        credentials=credentials or CREDENTIALS)
+
+
+def as_heat(params):
+    """A stack's parameters as Heat shows them: strings."""
+    return {k: str(v) for k, v in params.items()}
+
+
+class InputsTest(testtools.TestCase):
+
+    def test_user_data_and_image_inputs_per_group(self):
+        found = generations.inputs(templates.CLUSTER)
+        for group in ('masters', 'workers'):
+            self.assertIn('kube_tag', found[group])
+            self.assertIn('image', found[group])
+            self.assertIn('ca_cert_hash', found[group])
+        # Only the masters carry the CA keys and the cloud credentials.
+        for name in ('ca_key', 'trust_id', 'trustee_password'):
+            self.assertIn(name, found['masters'])
+            self.assertNotIn(name, found['workers'])
+
+    def test_topology_is_no_input(self):
+        for entry in generations.GROUPS:
+            for names in generations.inputs(entry).values():
+                for topology in ('master_count', 'worker_count',
+                                 'node_count', 'master_removal_list',
+                                 'worker_removal_list', 'removal_list',
+                                 'worker_max_batch_size', 'max_batch_size',
+                                 'master_flavor', 'worker_flavor', 'flavor',
+                                 'master_generation', 'worker_generation',
+                                 'node_generation', 'node_fingerprints'):
+                    self.assertNotIn(topology, names)
+
+    def test_every_input_is_a_stack_parameter(self):
+        for entry in generations.GROUPS:
+            declared = {r.name for r in parameters.rows_for(entry)}
+            for names in generations.inputs(entry).values():
+                self.assertLessEqual(set(names), declared)
+
+
+class AssignTest(testtools.TestCase):
+
+    def created(self, **kwargs):
+        return as_heat(generations.assign(templates.CLUSTER,
+                                          render(**kwargs)))
+
+    def updated(self, previous, **kwargs):
+        params = generations.assign(templates.CLUSTER, render(**kwargs),
+                                    previous)
+        return params, generations.raised(templates.CLUSTER, params,
+                                          previous)
+
+    def test_a_new_stack_is_generation_one(self):
+        params = self.created()
+        self.assertEqual('1', params['master_generation'])
+        self.assertEqual('1', params['worker_generation'])
+        self.assertRegex(params['node_fingerprints'],
+                         r'^masters=[0-9a-f]{32},workers=[0-9a-f]{32}$')
+
+    def test_resize_and_batch_size_replace_nothing(self):
+        previous = self.created()
+        params, raised = self.updated(
+            previous, workers=5, removals={'worker': ['srv-1']},
+            operation={'max_batch_size': 3})
+        self.assertEqual([], raised)
+        self.assertEqual(1, params['master_generation'])
+        self.assertEqual(previous['node_fingerprints'],
+                         params['node_fingerprints'])
+
+    def test_an_upgrade_raises_both_groups(self):
+        previous = self.created()
+        params, raised = self.updated(previous,
+                                      labels={'kube_tag': 'v1.36.4'})
+        self.assertEqual(['masters', 'workers'], raised)
+        self.assertEqual((2, 2), (params['master_generation'],
+                                  params['worker_generation']))
+
+    def test_credential_rotation_raises_the_masters_only(self):
+        previous = self.created()
+        params, raised = self.updated(
+            previous, credentials=dict(CREDENTIALS, trust_id='trust-2'))
+        self.assertEqual(['masters'], raised)
+        self.assertEqual((2, 1), (params['master_generation'],
+                                  params['worker_generation']))
+
+    def test_ca_rotation_raises_both_groups(self):
+        previous = self.created()
+        _, raised = self.updated(previous, bootstrap=dict(
+            BOOTSTRAP, ca_cert='CA-2', ca_key='KEY-2',
+            ca_cert_hash='sha256:2'))
+        self.assertEqual(['masters', 'workers'], raised)
+
+    def test_a_retry_keeps_the_generation_it_raised(self):
+        first, _ = self.updated(self.created(),
+                                labels={'kube_tag': 'v1.36.4'})
+        again, raised = self.updated(as_heat(first),
+                                     labels={'kube_tag': 'v1.36.4'})
+        self.assertEqual([], raised)
+        self.assertEqual(2, again['master_generation'])
+
+    def test_generations_keep_counting(self):
+        params = self.created()
+        for n, tag in enumerate(('v1.36.4', 'v1.37.1'), start=2):
+            params, _ = self.updated(as_heat(params), labels={'kube_tag': tag})
+            params = as_heat(params)
+            self.assertEqual(str(n), params['worker_generation'])
+
+    def test_a_stack_from_before_generations_is_not_replaced(self):
+        # No node_fingerprints: its fingerprints become the baseline.
+        previous = {k: v for k, v in self.created().items()
+                    if k not in ('node_fingerprints', 'master_generation',
+                                 'worker_generation')}
+        params, raised = self.updated(previous)
+        self.assertEqual([], raised)
+        self.assertEqual(1, params['worker_generation'])
+
+    def test_nodegroup_stacks_have_one_group(self):
+        params = parameters.nodegroup_parameters(
+            rows.cluster(), rows.template(), rows.nodegroup('worker'),
+            {'fixed_network': 'n', 'fixed_subnet': 's', 'api_host': 'h',
+             'worker_security_groups': ['sg']}, bootstrap=BOOTSTRAP)
+        first = as_heat(generations.assign(templates.NODEGROUP,
+                                           dict(params)))
+        upgraded = generations.assign(templates.NODEGROUP, dict(
+            params, kube_tag='v1.36.4'), first)
+        self.assertEqual(['nodes'], generations.raised(
+            templates.NODEGROUP, upgraded, first))
+        self.assertEqual(2, upgraded['node_generation'])
