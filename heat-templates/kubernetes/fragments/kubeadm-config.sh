@@ -64,6 +64,20 @@ YAML
     fi
 }
 
+# The API server certificate's extra names, as a YAML flow list: this
+# node, the control-plane endpoint and the public addresses clients use
+# (PUBLIC_SANS: the load balancer's floating IP, a master's own).
+ml_cert_sans() {
+    sans="\"$NODE_IP\", \"${CONTROL_PLANE_ENDPOINT%:*}\""
+    old_ifs=$IFS
+    IFS=,
+    for san in ${PUBLIC_SANS:-}; do
+        [ -n "$san" ] && sans="$sans, \"$san\""
+    done
+    IFS=$old_ifs
+    printf '[%s]' "$sans"
+}
+
 ml_cluster_configuration() {
     repository=registry.k8s.io
     if [ -n "${CONTAINER_INFRA_PREFIX:-}" ]; then
@@ -84,7 +98,7 @@ etcd:
   local:
     dataDir: /var/lib/etcd
 apiServer:
-  certSANs: ["$NODE_IP", "${CONTROL_PLANE_ENDPOINT%:*}"]
+  certSANs: $(ml_cert_sans)
 YAML
 }
 

@@ -20,6 +20,8 @@ STRING = 'string'
 BOOLEAN = 'boolean'
 INTEGER = 'integer'
 CIDR = 'cidr'
+POD_CIDR = 'pod_cidr'
+SERVICE_CIDR = 'service_cidr'
 URL = 'url'
 KUBE_TAG = 'kube_tag'
 REGISTRY_PREFIX = 'registry_prefix'
@@ -70,6 +72,13 @@ LABELS = (
     L('fixed_subnet_cidr', CIDR, '10.0.0.0/24',
       'CIDR of the subnet created for the cluster when it has no '
       'fixed_subnet.'),
+    L('calico_ipv4pool', POD_CIDR, '10.100.0.0/16',
+      'IPv4 CIDR of the pods (kubeadm podSubnet; Magnum\'s name, used '
+      'whatever the CNI), /8 to /22: each node gets a /24 of it. Must not '
+      'overlap fixed_subnet_cidr or service_cluster_ip_range.'),
+    L('service_cluster_ip_range', SERVICE_CIDR, '10.254.0.0/16',
+      'IPv4 CIDR of the Services (kubeadm serviceSubnet), /12 to /24. '
+      'Must not overlap fixed_subnet_cidr or calico_ipv4pool.'),
     L('server_group_policy', STRING, 'anti-affinity',
       'Nova server group policy of each nodegroup.',
       ('anti-affinity', 'soft-anti-affinity', 'affinity', 'soft-affinity')),
@@ -123,6 +132,24 @@ def _cidr(text):
     return None
 
 
+def _ipv4_network(text, shortest, longest):
+    try:
+        network = ipaddress.IPv4Network(text)
+    except ValueError:
+        return None, 'not an IPv4 network such as 10.100.0.0/16'
+    if not shortest <= network.prefixlen <= longest:
+        return None, f'the prefix must be /{shortest} to /{longest}'
+    return network, None
+
+
+def _pod_cidr(text):
+    return _ipv4_network(text, 8, 22)[1]
+
+
+def _service_cidr(text):
+    return _ipv4_network(text, 12, 24)[1]
+
+
 def _url(text):
     if text == '':
         return None
@@ -147,7 +174,11 @@ def _registry_prefix(text):
 
 
 _CHECKS = {BOOLEAN: _boolean, INTEGER: _integer, CIDR: _cidr, URL: _url,
-           KUBE_TAG: _kube_tag, REGISTRY_PREFIX: _registry_prefix}
+           KUBE_TAG: _kube_tag, REGISTRY_PREFIX: _registry_prefix,
+           POD_CIDR: _pod_cidr, SERVICE_CIDR: _service_cidr}
+# Address ranges that must stay apart (each with its default when unset).
+_DISJOINT = ('fixed_subnet_cidr', 'calico_ipv4pool',
+             'service_cluster_ip_range')
 
 
 def check(labels):
@@ -160,6 +191,22 @@ def check(labels):
         reason = _check_value(label, labels[name])
         if reason:
             raise InvalidLabel(name, labels[name], reason)
+    _check_disjoint(labels or {})
+
+
+def _check_disjoint(labels):
+    """Raise InvalidLabel for a given range that overlaps another one
+    (given or default): nodes, pods and Services need their own."""
+    ranges = {name: ipaddress.ip_network(
+        str(labels.get(name) or BY_NAME[name].default).strip(),
+        strict=False) for name in _DISJOINT}
+    for name in _DISJOINT:
+        if name not in labels:
+            continue
+        for other in _DISJOINT:
+            if other != name and ranges[name].overlaps(ranges[other]):
+                raise InvalidLabel(name, labels[name],
+                                   f'overlaps {other} ({ranges[other]})')
 
 
 def rst_table():

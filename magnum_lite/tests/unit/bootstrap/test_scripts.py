@@ -125,7 +125,7 @@ class BootstrapScriptsTest(testtools.TestCase):
 
     def node(self, name, role='master', index='0', labels='', taints='',
              prefix=PREFIX, nodegroup_role=None, ip='10.0.0.10',
-             credentials=True, generation='1'):
+             credentials=True, generation='1', public_sans=''):
         """A node's root as cloud-init leaves it (the files of
         master.yaml / worker.yaml)."""
         root = self._dir('nodes', name)
@@ -137,6 +137,7 @@ class BootstrapScriptsTest(testtools.TestCase):
                 '__NODEGROUP_ROLE__': nodegroup_role or role,
                 '__NODE_NAME__': name, '__NODE_INDEX__': index,
                 '__NODE_GENERATION__': generation,
+                '__PUBLIC_SANS__': public_sans,
                 '__NODE_IP__': ip,
                 '__NODEGROUP__': f'default-{role}',
                 '__CLUSTER_UUID__': 'c0ffee', '__CLUSTER_NAME__': 'k8s',
@@ -238,6 +239,7 @@ class BootstrapScriptsTest(testtools.TestCase):
         self.assertIn(f'token: "{self.cluster.token}"', init_cfg)
         self.assertIn('ttl: 0s', init_cfg)
         self.assertIn('controlPlaneEndpoint: "10.0.0.100:6443"', init_cfg)
+        self.assertIn('certSANs: ["10.0.0.10", "10.0.0.100"]\n', init_cfg)
         self.assertIn(f'kubernetesVersion: "{KUBE}"', init_cfg)
         self.assertIn('podSubnet: "10.100.0.0/16"', init_cfg)
         self.assertIn('cgroupDriver: systemd', init_cfg)
@@ -369,6 +371,14 @@ class BootstrapScriptsTest(testtools.TestCase):
         [post] = [c for c in self.lines('curl') if '--data-binary' in c]
         self.assertEqual(['-i', '-X', 'POST', '-H', 'X-Auth-Token: t0k'],
                          post[1:6])
+
+    def test_public_addresses_are_in_the_api_certificate(self):
+        # api_address is the load balancer's floating IP: clients verify
+        # the API server's certificate against it.
+        root = self.node('k8s-master-0', public_sans='172.24.4.10,,')
+        self.assertRan(self.run_node(root, 'k8s-master-0'))
+        self.assertIn('certSANs: ["10.0.0.10", "10.0.0.100", "172.24.4.10"]',
+                      self.read(root, 'etc/magnum-lite/kubeadm-init.yaml'))
 
     def signal_ids(self):
         return [(json.loads(s)['id'], json.loads(s)['status'])

@@ -57,6 +57,23 @@ class CheckTest(testtools.TestCase):
         self.refused('min_node_count', '-1', 'integer')
         self.refused('min_node_count', '²', 'integer')
 
+    def test_pod_and_service_ranges(self):
+        labels.check({'calico_ipv4pool': '192.168.0.0/16',
+                      'service_cluster_ip_range': '172.20.0.0/20',
+                      'fixed_subnet_cidr': '10.8.0.0/24'})
+        self.refused('calico_ipv4pool', '10.100.0.0/23', '/8 to /22')
+        self.refused('calico_ipv4pool', '10.100.0.1/16', 'IPv4 network')
+        self.refused('calico_ipv4pool', 'fd00::/64', 'IPv4 network')
+        self.refused('service_cluster_ip_range', '10.0.0.0/8', '/12 to /24')
+        # Overlaps with another range, given or default, name the label.
+        self.refused('calico_ipv4pool', '10.0.0.0/16',
+                     'overlaps fixed_subnet_cidr (10.0.0.0/24)')
+        self.refused('service_cluster_ip_range', '10.100.0.0/20',
+                     'overlaps calico_ipv4pool (10.100.0.0/16)')
+        err = self.assertRaises(labels.InvalidLabel, labels.check, {
+            'fixed_subnet_cidr': '10.254.1.0/24'})
+        self.assertIn('overlaps service_cluster_ip_range', str(err))
+
     def test_first_bad_label_in_name_order(self):
         err = self.assertRaises(labels.InvalidLabel, labels.check,
                                 {'kube_tag': 'x', 'cni': 'weave'})

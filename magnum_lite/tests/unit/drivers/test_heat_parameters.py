@@ -234,8 +234,17 @@ class ClusterParametersTest(testtools.TestCase):
                           'server_group_policy': 'anti-affinity',
                           'container_infra_prefix': '',
                           'binary_mirror_url': '',
-                          'metrics_server_enabled': True},
+                          'metrics_server_enabled': True,
+                          'calico_ipv4pool': '10.100.0.0/16',
+                          'service_cluster_ip_range': '10.254.0.0/16'},
                          parameters.labels_read())
+
+    def test_pod_and_service_ranges(self):
+        result = self.render(cluster(labels={
+            'calico_ipv4pool': '192.168.0.0/16',
+            'service_cluster_ip_range': '172.20.0.0/16'}))
+        self.assertEqual(('192.168.0.0/16', '172.20.0.0/16'),
+                         (result['pod_cidr'], result['service_cidr']))
 
     def test_air_gap_and_version_parameters(self):
         result = self.render(cluster(labels={
