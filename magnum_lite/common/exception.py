@@ -193,3 +193,7 @@ class ClusterLocked(Conflict):
 
 class DriverNotFound(Invalid):
     message = 'Cluster driver %(name)s is not installed.'
+
+
+class KubernetesUnavailable(ServiceUnavailable):
+    message = 'Kubernetes API %(server)s: %(reason)s'

@@ -5,6 +5,7 @@ import datetime
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtensionOID
 from cryptography.x509.oid import NameOID
@@ -126,3 +127,53 @@ def sign_csr(csr_pem, ca_cert_pem, ca_key_pem):
         critical=False)
     cert = builder.sign(ca_key, hashes.SHA256())
     return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _client_name(common_name, organizations):
+    attributes = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)
+                  for org in organizations]
+    attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
+    return x509.Name(attributes)
+
+
+def issue_client_certificate(ca_cert_pem, ca_key_pem, common_name,
+                             organizations, lifetime):
+    """A new key and a TLS client certificate for it, signed by a cluster
+    CA: (certificate PEM, private key PEM).
+
+    Kubernetes reads the user from the subject's CN and the groups from
+    its O attributes (``organizations``, a sequence of strings).
+    ``lifetime`` is a ``datetime.timedelta``; the certificate is valid
+    from five minutes ago (clock skew) until now + ``lifetime``.
+    """
+    # P-256: Kubernetes accepts it and it is made in microseconds, unlike
+    # an RSA key, which matters for a certificate re-issued every hour.
+    key = ec.generate_private_key(ec.SECP256R1())
+    ca_cert = x509.load_pem_x509_certificate(ca_cert_pem.encode())
+    ca_key = serialization.load_pem_private_key(ca_key_pem.encode(), None)
+    now = _now()
+    cert = (x509.CertificateBuilder()
+            .subject_name(_client_name(common_name, organizations))
+            .issuer_name(ca_cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + lifetime)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None),
+                           critical=True)
+            .add_extension(x509.KeyUsage(
+                digital_signature=True, content_commitment=False,
+                key_encipherment=False, data_encipherment=False,
+                key_agreement=False, key_cert_sign=False, crl_sign=False,
+                encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage(
+                [x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                    ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    key_pem = key.private_bytes(serialization.Encoding.PEM,
+                                serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return cert.public_bytes(serialization.Encoding.PEM).decode(), \
+        key_pem.decode()

@@ -9,6 +9,7 @@ from magnum_lite.conf import certificates
 from magnum_lite.conf import conductor
 from magnum_lite.conf import database
 from magnum_lite.conf import heat
+from magnum_lite.conf import kubernetes
 from magnum_lite.conf import noauth
 from magnum_lite.conf import quotas
 from magnum_lite.conf import trust
@@ -20,6 +21,7 @@ certificates.register_opts(CONF)
 conductor.register_opts(CONF)
 database.register_opts(CONF)
 heat.register_opts(CONF)
+kubernetes.register_opts(CONF)
 noauth.register_opts(CONF)
 quotas.register_opts(CONF)
 trust.register_opts(CONF)

@@ -7,12 +7,13 @@ from magnum_lite.conf import certificates
 from magnum_lite.conf import conductor
 from magnum_lite.conf import database
 from magnum_lite.conf import heat
+from magnum_lite.conf import kubernetes
 from magnum_lite.conf import noauth
 from magnum_lite.conf import quotas
 from magnum_lite.conf import trust
 
-_MODULES = (api, certificates, conductor, database, heat, noauth, quotas,
-            trust)
+_MODULES = (api, certificates, conductor, database, heat, kubernetes, noauth,
+            quotas, trust)
 
 
 def list_opts():
