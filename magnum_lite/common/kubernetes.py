@@ -285,6 +285,12 @@ class Client:
             headers={'Content-Type': _MERGE_PATCH})
         return status == 200
 
+    def delete_node(self, node_name):
+        """Delete the Node object (idempotent): a replacement server
+        keeps the name, and its kubelet must register a fresh Node rather
+        than adopt the old, cordoned one."""
+        self._expect('DELETE', f'/api/v1/nodes/{node_name}', (200, 404))
+
     def pods_on(self, node_name):
         """Every pod bound to the node, in every namespace."""
         return self._expect(

@@ -12,7 +12,9 @@ from magnum_lite.db import api as db_api
 from magnum_lite.drivers import base
 from magnum_lite.drivers.heat import bootstrap
 from magnum_lite.drivers.heat import client as heat
+from magnum_lite.drivers.heat import drains
 from magnum_lite.drivers.heat import generations
+from magnum_lite.drivers.heat import hooks
 from magnum_lite.drivers.heat import parameters
 from magnum_lite.drivers.heat import status
 from magnum_lite.drivers.heat import templates
@@ -39,6 +41,11 @@ def _changed_at(stack):
     stamp = getattr(stack, 'updated_time', None) or stack.creation_time
     return datetime.datetime.fromisoformat(stamp.rstrip('Z')).replace(
         tzinfo=None)
+
+
+def _identity(stack):
+    """``name/id``: Heat answers it without the redirect a bare id costs."""
+    return f'{stack.stack_name}/{stack.id}'
 
 
 def _row(obj):
@@ -157,16 +164,20 @@ class HeatDriver(base.Driver):
             **templates.stack_arguments(entry, _addons(entry, params)))
         return created['stack']['id']
 
-    def _update(self, name, entry, params, cluster):
+    def _update(self, name, entry, params, cluster, operation=None):
         current = self._find(name)
-        generations.assign(entry, params, getattr(current, 'parameters',
-                                                  None))
+        previous = getattr(current, 'parameters', None)
+        generations.assign(entry, params, previous)
+        arguments = templates.stack_arguments(entry, _addons(entry, params))
+        replaced = generations.raised(entry, params, previous)
+        if replaced and drains.enabled(operation):
+            arguments['environment'] = hooks.merge_environment(
+                arguments['environment'], drains.environment(replaced))
         # A stack update replaces the tags too: send them again, or the
         # stack drops out of the tag-filtered list the sync reads.
         self._call(self.heat.stacks.update, name, parameters=params,
                    timeout_mins=cluster.create_timeout or 60,
-                   tags=_tags(cluster),
-                   **templates.stack_arguments(entry, _addons(entry, params)))
+                   tags=_tags(cluster), **arguments)
 
     def _list_stacks(self):
         """All our stacks: one call per page of Heat's default page size
@@ -215,7 +226,7 @@ class HeatDriver(base.Driver):
         self._update(stack_name(cluster), templates.CLUSTER,
                      self._cluster_parameters(cluster, nodegroups, removals,
                                               args),
-                     cluster)
+                     cluster, operation)
 
     def _update_nodegroup(self, cluster, nodegroup, operation, args):
         name = stack_name(cluster, nodegroup)
@@ -228,7 +239,8 @@ class HeatDriver(base.Driver):
             self._create(name, templates.NODEGROUP, params,
                          cluster.create_timeout, cluster)
         else:
-            self._update(name, templates.NODEGROUP, params, cluster)
+            self._update(name, templates.NODEGROUP, params, cluster,
+                         operation)
 
     def delete_cluster(self, context, cluster, nodegroups):
         for nodegroup in _extra(nodegroups):
@@ -255,7 +267,7 @@ class HeatDriver(base.Driver):
             ng_deleting = deleting or ng.status == 'deleting'
             observation = self._stack_observation(
                 cluster, stacks.get(stack_name(cluster, ng)), ng_deleting,
-                ng.uuid == target)
+                ng.uuid == target, templates.NODEGROUP)
             if not (ng_deleting and observation.state == base.GONE):
                 observations.append(observation)
         combined = status.combine(observations)
@@ -264,7 +276,8 @@ class HeatDriver(base.Driver):
                                                      stacks)
         return combined
 
-    def _stack_observation(self, cluster, stack, deleting, targeted):
+    def _stack_observation(self, cluster, stack, deleting, targeted,
+                           entry=templates.CLUSTER):
         if stack is None:
             return status.observe(None, None, deleting)
         if targeted and not deleting and not status.answers(
@@ -273,6 +286,9 @@ class HeatDriver(base.Driver):
             # Heat has not started on our request yet: what we see is the
             # outcome of the previous operation.
             return base.Observation(base.IN_PROGRESS)
+        if stack.stack_status == 'UPDATE_IN_PROGRESS' and not deleting \
+                and drains.enabled(cluster.operation):
+            drains.tend(self.heat, cluster, _identity(stack), entry)
         observation = status.observe(stack.stack_status,
                                      stack.stack_status_reason, deleting)
         if observation.state == base.FAILED:

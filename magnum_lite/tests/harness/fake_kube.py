@@ -12,7 +12,7 @@ checked for real. Usage::
     ... kube.url, kube.requests, kube.nodes, kube.pods ...
 
 It implements only what ``common.kubernetes`` uses: ``GET /api/v1/nodes``,
-``GET`` and ``PATCH`` (merge patch) ``/api/v1/nodes/{name}``,
+``GET``, ``PATCH`` (merge patch) and ``DELETE`` ``/api/v1/nodes/{name}``,
 ``GET /api/v1/pods?fieldSelector=spec.nodeName=X`` and ``POST
 /api/v1/namespaces/{ns}/pods/{name}/eviction``, which deletes the pod, or
 answers 429 while the pod's ``pdb_blocks`` counter is above zero (one
@@ -95,6 +95,8 @@ class Request:
     body: object
     common_name: str
     organizations: tuple
+    at: datetime.datetime = dataclasses.field(
+        default_factory=lambda: datetime.datetime.now(datetime.UTC))
 
 
 def _status(code, reason, message):
@@ -109,9 +111,9 @@ def _list(kind, items):
                  'items': [item.to_json() for item in items]}
 
 
-def serving_certificate(ca_cert_pem, ca_key_pem):
-    """(certificate PEM, key PEM) for 127.0.0.1/localhost, signed by the
-    CA."""
+def serving_certificate(ca_cert_pem, ca_key_pem, addresses=()):
+    """(certificate PEM, key PEM) for 127.0.0.1/localhost and
+    ``addresses`` (IP strings), signed by the CA."""
     key = ec.generate_private_key(ec.SECP256R1())
     ca_cert = x509.load_pem_x509_certificate(ca_cert_pem.encode())
     ca_key = serialization.load_pem_private_key(ca_key_pem.encode(), None)
@@ -126,7 +128,9 @@ def serving_certificate(ca_cert_pem, ca_key_pem):
             .not_valid_after(now + datetime.timedelta(hours=1))
             .add_extension(x509.SubjectAlternativeName([
                 x509.IPAddress(ipaddress.ip_address('127.0.0.1')),
-                x509.DNSName('localhost')]), critical=False)
+                x509.DNSName('localhost')] + [
+                x509.IPAddress(ipaddress.ip_address(a)) for a in addresses]),
+                critical=False)
             .add_extension(x509.ExtendedKeyUsage(
                 [ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .sign(ca_key, hashes.SHA256()))
@@ -185,7 +189,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    do_GET = do_PATCH = do_POST = _serve
+    do_GET = do_PATCH = do_POST = do_DELETE = _serve
 
 
 class _Server(http.server.ThreadingHTTPServer):
@@ -199,13 +203,15 @@ class FakeKube(fixtures.Fixture):
     """A fake Kubernetes API (see the module docstring). ``ca`` and
     ``serving_ca`` are (certificate PEM, key PEM)."""
 
-    def __init__(self, ca, serving_ca=None):
+    def __init__(self, ca, serving_ca=None, addresses=()):
         super().__init__()
         self.ca = ca
         self.serving_ca = serving_ca or ca
+        self.addresses = tuple(addresses)
         self.nodes = {}
         self.pods = {}
         self.requests = []
+        self.deleted_nodes = []
         self.handshake_errors = []
         self.url = None
         self._lock = threading.Lock()
@@ -214,7 +220,7 @@ class FakeKube(fixtures.Fixture):
         files = self.useFixture(fixtures.TempDir()).path
         cert_file = os.path.join(files, 'serving.crt')
         key_file = os.path.join(files, 'serving.key')
-        cert, key = serving_certificate(*self.serving_ca)
+        cert, key = serving_certificate(*self.serving_ca, self.addresses)
         for path, text in ((cert_file, cert), (key_file, key)):
             with open(path, 'w') as out:
                 out.write(text)
@@ -232,7 +238,8 @@ class FakeKube(fixtures.Fixture):
         thread.start()
         self.addCleanup(server.server_close)
         self.addCleanup(server.shutdown)
-        self.url = f'https://127.0.0.1:{server.server_address[1]}'
+        self.port = server.server_address[1]
+        self.url = f'https://127.0.0.1:{self.port}'
 
     def add_node(self, name, provider_id=None):
         """Add a node; returns it."""
@@ -265,6 +272,8 @@ class FakeKube(fixtures.Fixture):
         node = _NODE.match(path)
         if node and method in ('GET', 'PATCH'):
             return self._node(request, node.group(1))
+        if node and method == 'DELETE':
+            return self._delete_node(node.group(1))
         eviction = _EVICTION.match(path)
         if eviction and method == 'POST':
             return self._evict(request, *eviction.groups())
@@ -289,6 +298,13 @@ class FakeKube(fixtures.Fixture):
             spec = (request.body or {}).get('spec', {})
             if 'unschedulable' in spec:
                 node.unschedulable = bool(spec['unschedulable'])
+        return 200, node.to_json()
+
+    def _delete_node(self, name):
+        node = self.nodes.pop(name, None)
+        if node is None:
+            return _status(404, 'NotFound', f'nodes "{name}" not found')
+        self.deleted_nodes.append(name)
         return 200, node.to_json()
 
     def _evict(self, request, namespace, name):

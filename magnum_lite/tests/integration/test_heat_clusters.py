@@ -4,6 +4,7 @@ Real RabbitMQ, real MariaDB, real Heat (simulated cloud at the edge), the
 real Heat driver. Set MAGNUM_LITE_HEAT_TESTS=0 to skip.
 """
 
+import datetime
 import os
 import signal
 import subprocess
@@ -119,7 +120,8 @@ class HeatClusterTest(base.FunctionalTestCase):
         self.assertEqual(count, len(cluster['node_addresses']))
         return cluster
 
-    def test_upgrade_replaces_masters_one_at_a_time(self):
+    def _upgrade_templates(self):
+        """tpl-old and tpl-new, of the two newest minors; their tags."""
         newest, older = sorted(versions.RELEASES, reverse=True)[:2]
         old_tag = versions.RELEASES[older].kube
         new_tag = versions.RELEASES[newest].kube
@@ -128,6 +130,113 @@ class HeatClusterTest(base.FunctionalTestCase):
                                  network_driver='calico',
                                  external_network_id='public',
                                  labels={'kube_tag': tag})
+        return old_tag, new_tag
+
+    def test_upgrade_drains_each_node_before_replacing_it(self):
+        self._upgrade_templates()
+        self.start_conductor()
+        uuid = self.create_cluster(wait=False, template='tpl-old')
+        cluster = self.wait_status(uuid, 'CREATE_COMPLETE')
+        kube = self._fake_kube(uuid, cluster['api_address'])
+        nodes = [f'c1-default-master-{i}' for i in range(3)] + \
+            [f'c1-default-worker-{i}' for i in range(2)]
+        for i, node in enumerate(nodes):
+            kube.add_node(node)
+            kube.add_pod('default', f'web-{i}', node,
+                         owner_kind='ReplicaSet')
+            kube.add_pod('kube-system', f'calico-node-{i}', node,
+                         owner_kind='DaemonSet')
+        # A PodDisruptionBudget refuses this eviction twice.
+        kube.add_pod('default', 'db', nodes[3], owner_kind='StatefulSet',
+                     pdb_blocks=2)
+
+        self.call('POST', f'/v1/clusters/{uuid}/actions/upgrade',
+                  {'cluster_template': 'tpl-new', 'max_batch_size': 1},
+                  status=202)
+        self.wait_status(uuid, 'UPDATE_COMPLETE')
+
+        # Every node drained (evictable pods gone, DaemonSets left), then
+        # its Node object deleted so the replacement registers afresh.
+        self.assertEqual(sorted(nodes), sorted(kube.deleted_nodes))
+        self.assertEqual({('kube-system', f'calico-node-{i}')
+                          for i in range(5)}, set(kube.pods))
+        self.assertEqual(3, len([c for c in kube.calls('POST')
+                                 if '/pods/db/' in c]))
+        self.assertEqual({('magnum-lite-conductor',
+                           ('kubeadm:cluster-admins',))},
+                         {(r.common_name, r.organizations)
+                          for r in kube.requests})
+        # ... before Heat began replacing its server.
+        deleted = {r.path.rsplit('/', 1)[1]: r.at.replace(microsecond=0,
+                                                           tzinfo=None)
+                   for r in kube.requests if r.method == 'DELETE'}
+        replaced = self._replacement_starts(cluster['cluster_id'])
+        self.assertEqual(sorted(nodes), sorted(replaced))
+        for node, started in replaced.items():
+            self.assertLessEqual(deleted[node], started, node)
+        # One node at a time per group (max_batch_size 1): no drain
+        # began before the previous node's replacement had started.
+        cordoned = {}
+        for r in kube.requests:
+            if r.method == 'PATCH':
+                cordoned.setdefault(r.path.rsplit('/', 1)[1], r.at.replace(
+                    microsecond=0, tzinfo=None))
+        for group in ('master', 'worker'):
+            order = sorted((n for n in nodes if f'-{group}-' in n),
+                           key=deleted.get)
+            for before, after in zip(order, order[1:], strict=False):
+                self.assertLessEqual(replaced[before], cordoned[after],
+                                     (before, after))
+
+    def _fake_kube(self, uuid, api_address):
+        """A fake Kubernetes API for the cluster: serving certificate
+        from the cluster CA for the API address, which connections from
+        this process reach on 127.0.0.1 (the simulated cloud's addresses
+        exist nowhere)."""
+        from urllib import parse
+
+        import urllib3.util.connection
+
+        from magnum_lite.drivers.heat import bootstrap
+        from magnum_lite.tests.harness import fake_kube
+
+        ca = bootstrap.values(uuid)
+        host = parse.urlsplit(api_address).hostname
+        kube = self.useFixture(fake_kube.FakeKube(
+            (ca['ca_cert'], ca['ca_key']), addresses=[host]))
+        connect = urllib3.util.connection.create_connection
+
+        def redirected(address, *args, **kwargs):
+            if address[0] == host:
+                address = ('127.0.0.1', kube.port)
+            return connect(address, *args, **kwargs)
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'urllib3.util.connection.create_connection', redirected))
+        return kube
+
+    def _replacement_starts(self, stack_id):
+        """{node name: when Heat began making its new server} in the
+        stack's last update (naive UTC, whole seconds)."""
+        events = self.heat_client.events.list(
+            stack_id, nested_depth=5, sort_dir='asc',
+            filters={'resource_name': ['simulated']})
+        stamps = {}
+        for event in events:
+            href = next(link['href'] for link in event.links
+                        if link['rel'] == 'stack')
+            name = href.split('/stacks/')[1].split('/')[0]
+            if event.resource_status != 'CREATE_IN_PROGRESS' or \
+                    '-server-' not in name:
+                continue
+            member = name.rsplit('-server-', 1)[0]
+            stamps.setdefault(member, []).append(
+                datetime.datetime.fromisoformat(event.event_time.rstrip('Z')))
+        return {self.heat_client.stacks.get(member).parameters['name']:
+                times[-1] for member, times in stamps.items()}
+
+    def test_upgrade_replaces_masters_one_at_a_time(self):
+        old_tag, new_tag = self._upgrade_templates()
         self.start_conductor()
         uuid = self.create_cluster(wait=False, template='tpl-old')
         cluster = self.wait_status(uuid, 'CREATE_COMPLETE')

@@ -251,6 +251,14 @@ class DrainTest(KubeTestCase):
         del self.kube.pods[(pod.namespace, pod.name)]
         self.assertTrue(self.drain().done)
 
+    def test_delete_node_is_idempotent(self):
+        client = self.client()
+        client.delete_node('w0')
+        client.delete_node('w0')
+        self.assertNotIn('w0', self.kube.nodes)
+        self.assertEqual(['w0'], self.kube.deleted_nodes)
+        self.assertEqual(['DELETE /api/v1/nodes/w0'] * 2, self.kube.calls())
+
     def test_absent_node_is_done(self):
         result = self.client().drain('gone', LATER, now=NOW)
         self.assertEqual((True, False), (result.done, result.gave_up))

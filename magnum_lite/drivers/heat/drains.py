@@ -1,0 +1,152 @@
+"""Draining a node before Heat replaces its server.
+
+When an upgrade or a credential rotation raises a group's generation
+(generations.py), Heat replaces every server of that group, batch by
+batch. Heat detaches the old server's ports before it builds the new one
+(``prepare_for_replace``), so the old node is cut off the moment its
+replacement starts: its pods must be evicted before that.
+
+So such an update carries ``pre-update`` hooks on the ``server`` resource of
+every member of the raised groups (``environment``). Heat pauses before it
+touches a server and the conductor's status poll (``tend``) decides:
+
+- the member is in the current batch (its ``generation`` parameter is the
+  group's new one) and its server predates the operation: it is about to
+  be replaced, so drain the node through the Kubernetes API
+  (common/kubernetes.py), delete its Node object (the new server keeps
+  the name; its kubelet must not adopt the cordoned Node), then clear the
+  hook;
+- otherwise (a member whose batch is still to come, or a server already
+  replaced in this operation: ResourceGroup rolling updates pass over
+  every member each batch): clear at once.
+
+A drain is one non-blocking pass per poll and gives up at the deadline
+(the pause's time plus ``[kubernetes] drain_timeout``), so a stuck drain
+delays an upgrade, never stops it; state lives in Heat (the pause event),
+so another conductor can take over. CA rotation is not drained: the
+conductor would need the old CA, which rotation has replaced.
+"""
+
+import datetime
+import logging
+
+from magnum_lite.common import exception
+from magnum_lite.common import kubernetes
+from magnum_lite.conf import CONF
+from magnum_lite.drivers.heat import generations
+from magnum_lite.drivers.heat import hooks
+
+LOG = logging.getLogger(__name__)
+
+DRAINED_OPERATIONS = ('cluster_upgrade', 'credentials_rotate')
+PRE_UPDATE = 'pre-update'
+SERVER = 'server'
+
+
+def enabled(operation):
+    """Whether ``operation`` drains the nodes it replaces."""
+    return (operation in DRAINED_OPERATIONS and
+            CONF.kubernetes.drain_timeout > 0)
+
+
+def environment(groups):
+    """Environment fragment pausing Heat before it updates the server of
+    every member of ``groups`` (ResourceGroup names)."""
+    return hooks.hooks_environment(
+        [(group, '*', SERVER) for group in groups], PRE_UPDATE)
+
+
+def tend(heat, cluster, stack_id, entry):
+    """One pass over the paused hooks of a stack (``entry`` template):
+    drain what is about to be replaced, clear what may go on. Never
+    raises: trouble is logged and the next poll tries again."""
+    try:
+        paused = [h for h in hooks.pending(heat, stack_id, (SERVER,))
+                  if h.hook == PRE_UPDATE]
+        if not paused:
+            return
+        targets = heat.stacks.get(stack_id).parameters
+        for hook in paused:
+            _tend_one(heat, cluster, hook, entry, targets)
+    except Exception:
+        LOG.exception('Tending the paused servers of stack %s of cluster '
+                      '%s failed; the next poll tries again', stack_id,
+                      cluster.uuid)
+
+
+def _tend_one(heat, cluster, hook, entry, targets):
+    member = heat.stacks.get(hook.stack_identity).parameters
+    if _replacing(heat, cluster, hook, entry, targets, member):
+        if not _drained(cluster, hook, member.get('name')):
+            return
+    hooks.clear(heat, hook)
+
+
+def _group(entry, stack_identity):
+    """The ResourceGroup a member stack belongs to, from its name
+    (``<parent>-<group>-<id>-<index>-<id>``)."""
+    parts = stack_identity.split('/', 1)[0].split('-')
+    return next((g for g in generations.GROUPS[entry] if g in parts), None)
+
+
+def _replacing(heat, cluster, hook, entry, targets, member):
+    group = _group(entry, hook.stack_identity)
+    if group is None:
+        return False
+    target = targets.get(generations.GROUPS[entry][group])
+    if str(member.get('generation')) != str(target):
+        return False  # its batch is still to come
+    server = heat.resources.get(hook.stack_identity, SERVER)
+    created = _naive(server.creation_time)
+    return created < cluster.operation_started_at
+
+
+def _drained(cluster, hook, name):
+    """Whether the node of the paused server may go: drained, gone, or
+    given up on (logged)."""
+    deadline = kubernetes.drain_deadline(hook.paused_at)
+    try:
+        with kubernetes.connect(cluster) as api:
+            node = api.find_node(hook.physical_resource_id, name)
+            if node is None:
+                LOG.info('No Kubernetes node for server %s (%s) of cluster '
+                         '%s; nothing to drain', hook.physical_resource_id,
+                         name, cluster.uuid)
+                return True
+            result = api.drain(node, deadline)
+            if result.done:
+                # The replacement keeps the server's name: its kubelet
+                # must register a new Node, not adopt this cordoned one.
+                api.delete_node(node)
+    except exception.KubernetesUnavailable as err:
+        if deadline is not None and _now() < deadline:
+            LOG.info('Cannot drain %s of cluster %s yet: %s', name,
+                     cluster.uuid, err)
+            return False
+        LOG.warning('Replacing %s of cluster %s undrained: %s', name,
+                    cluster.uuid, err)
+        return True
+    _log(cluster, node, result)
+    return result.done
+
+
+def _log(cluster, node, result):
+    if result.gave_up:
+        LOG.warning('Gave up draining node %s of cluster %s (%s); pods '
+                    'left: %s', node, cluster.uuid, result.reason,
+                    ', '.join(result.pods_left) or 'none')
+    elif result.done:
+        LOG.info('Drained node %s of cluster %s (%d pods evicted)', node,
+                 cluster.uuid, result.evicted)
+
+
+def _naive(stamp):
+    value = datetime.datetime.fromisoformat(stamp.replace('Z', '+00:00'))
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.UTC).replace(tzinfo=None)
+    return value
+
+
+def _now():
+    return datetime.datetime.now(datetime.UTC)
+
