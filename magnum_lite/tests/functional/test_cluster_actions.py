@@ -295,6 +295,12 @@ class TestUpgradeVersions(_Case):
                               f'Cannot upgrade from Kubernetes '
                               f'{self.newest} to v1.99.0')
         self.assertIn('not supported', error['detail'])
+        # Another pod network: only the first master installs one.
+        self.create_template(name='tpl-cilium', network_driver='cilium',
+                             labels={'kube_tag': self.newest})
+        self.rejected(self.upgrade_path, {'cluster_template': 'tpl-cilium'},
+                      400, 'the pod network would change from calico to '
+                      'cilium')
         self.assertEqual([], self.calls('cluster_upgrade'))
 
     def test_failed_upgrade_keeps_old_template_then_retries(self):

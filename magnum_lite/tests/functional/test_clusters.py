@@ -306,6 +306,15 @@ class TestCreate(_Case):
         before = self.count(models.Cluster)
         self.rejected('POST', PATH, {'cluster_template_id': 'tpl'}, 409,
                       'Multiple ClusterTemplates exist with same name.')
+        # A Magnum template may say flannel, which the nodes cannot
+        # install; the cni label decides when set.
+        self.create_template(name='flannel', network_driver='flannel')
+        self.rejected('POST', PATH, {'cluster_template_id': 'flannel'}, 400,
+                      'network_driver flannel is not supported by '
+                      'magnum-lite clusters; use one of calico, cilium')
+        self.call('POST', PATH, {'cluster_template_id': 'flannel',
+                                 'labels': {'cni': 'cilium'}}, status=202)
+        before += 1
         # An admin may use the hidden one.
         self.call('POST', PATH, {'cluster_template_id': hidden['uuid']},
                   roles=ADMIN, status=202)

@@ -16,6 +16,7 @@ from magnum_lite.common import states
 from magnum_lite.common import upgrades
 from magnum_lite.common.policies import cluster as rules
 from magnum_lite.db import api as db_api
+from magnum_lite.drivers.heat import versions
 
 
 def _nodegroup(cluster, ident):
@@ -51,6 +52,19 @@ def resize(request, ident):
                                             'status': states.UPDATING}})
     work.start(request, 'cluster_resize', cluster.uuid)
     return routing.Reply({'uuid': cluster.uuid}, 202)
+
+
+def _check_same_cni(cluster, old_template, template, changes):
+    """400 when the upgrade would change the pod network: only the
+    first master installs it, at cluster creation."""
+    labels = changes['cluster'].get('labels', cluster.labels)
+    before = versions.cni(cluster.labels, old_template.network_driver)
+    after = versions.cni(labels, template.network_driver)
+    if before != after:
+        raise exception.InvalidParameterValue(
+            err=f'Cannot upgrade: the pod network would change from '
+                f'{before} to {after} (network_driver or the cni label); '
+                f'an upgrade keeps the network of the cluster.')
 
 
 def upgrade(request, ident):
@@ -90,6 +104,7 @@ def upgrade(request, ident):
     # them, settle writes them (see common/upgrades.py).
     changes = upgrades.changes(cluster, nodegroups, old_template, template,
                                nodegroup)
+    _check_same_cni(cluster, old_template, template, changes)
     db_api.cluster_claim(
         cluster.uuid, states.UPDATE, 'cluster_upgrade',
         args={'cluster_template': template.uuid,

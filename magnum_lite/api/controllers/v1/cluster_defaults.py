@@ -82,6 +82,19 @@ def check_labels(labels):
         raise exception.InvalidParameterValue(err=str(err)) from err
 
 
+def check_cni(labels, network_driver):
+    """400 when the cluster's pod network (label ``cni``, else the
+    template's network_driver) is one the nodes cannot install: Magnum
+    templates may still say flannel."""
+    name = versions.cni(labels, network_driver)
+    if name not in versions.CNI_MANIFESTS:
+        raise exception.InvalidParameterValue(
+            err=f'network_driver {name} is not supported by magnum-lite '
+                f'clusters; use one of '
+                f'{", ".join(sorted(versions.CNI_MANIFESTS))} (the '
+                f'template\'s network_driver or the cni label)')
+
+
 def check_nodegroup_kube_tag(cluster_labels, labels):
     """400 naming kube_tag when a nodegroup's Kubernetes minor is newer
     than its cluster's: a kubelet may not be newer than the API server."""
@@ -144,6 +157,7 @@ def apply(request, body, template):
                          if given is None or given == '' else given)
     _check_masters(master_count, values['master_lb_enabled'])
     check_labels(values['labels'])
+    check_cni(values['labels'], template.network_driver)
     return values, _default_nodegroups(values, template, master_count,
                                        node_count)
 
