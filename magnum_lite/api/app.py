@@ -1,5 +1,7 @@
 """The WSGI application: middleware around a small Pecan app."""
 
+import logging
+
 import pecan
 from oslo_config import cfg
 from oslo_middleware import cors
@@ -17,6 +19,22 @@ from magnum_lite.common import context
 from magnum_lite.common import policy
 from magnum_lite.conf import CONF
 from magnum_lite.conf import opts
+
+
+class _UndecodableBodies(logging.Filter):
+    """Drop Pecan's ERROR traceback for a JSON body that is not UTF-8.
+
+    Pecan decodes every JSON body into parameters before dispatch and logs
+    the UnicodeDecodeError at ERROR; routing then answers the client 400
+    (MalformedJson). It is the client's error, not the server's.
+    """
+
+    def filter(self, record):
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, UnicodeDecodeError)
+
+
+logging.getLogger('pecan.core').addFilter(_UndecodableBodies())
 
 
 def _make_context(req):

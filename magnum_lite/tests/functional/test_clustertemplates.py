@@ -1,5 +1,8 @@
 """``/v1/clustertemplates`` over HTTP (contract §4, §5.1)."""
 
+import logging
+
+import fixtures
 from oslo_utils import uuidutils
 
 from magnum_lite.db import api as db_api
@@ -167,6 +170,9 @@ class TestCreate(_Case):
 
     def test_malformed_and_wrong_content_type(self):
         headers = self.headers()
+        # A client's bad bytes are no server error: nothing at ERROR.
+        errors = self.useFixture(fixtures.FakeLogger(
+            name='pecan.core', level=logging.ERROR))
         for raw in (b'{"coe": ', b'\xff\xfe', b'{"a": 1}}'):
             response = self.app.post(
                 PATH, raw, headers=headers, content_type='application/json',
@@ -177,6 +183,7 @@ class TestCreate(_Case):
                                  headers=headers, content_type='text/plain',
                                  expect_errors=True)
         self.assert_error(response, 415, 'Unknown mimetype: text/plain')
+        self.assertEqual('', errors.output)
         response = self.app.post(
             PATH, b'{"coe": "kubernetes", "image_id": "i"}', headers=headers,
             content_type='application/json; charset=UTF-8')
