@@ -12,6 +12,18 @@ ml_apply_manifest() {
     ml_kubectl apply -f "$ML_STATE/addons/$name.yaml"
 }
 
+# Cilium's chart defaults to its own IPAM pool, 10.0.0.0/8, which overlaps
+# the nodes' subnet: the manifest must use the pod CIDR kubeadm hands out
+# per node (ipam: kubernetes; see install/first-cluster.rst).
+ml_check_cilium_ipam() {
+    ipam=$(sed -n 's/^ *ipam: *"*\([A-Za-z-]*\)"* *$/\1/p' "$1" | head -n 1)
+    if [ "$ipam" != kubernetes ]; then
+        echo "the cilium manifest sets ipam: ${ipam:-(nothing)};" \
+            "render it with --set ipam.mode=kubernetes" >&2
+        return 1
+    fi
+}
+
 ml_apply_addons() {
     if [ -z "${CNI_MANIFEST_PATH:-}" ]; then
         echo "no manifest is known for CNI '$CNI'" >&2
@@ -19,6 +31,9 @@ ml_apply_addons() {
     fi
     ml_runtime_fetch "the $CNI manifest" "$CNI_MANIFEST_PATH" \
         "$ML_STATE/dl/cni.yaml" "${CNI_MANIFEST_SHA256:-}"
+    if [ "$CNI" = cilium ]; then
+        ml_check_cilium_ipam "$ML_STATE/dl/cni.yaml"
+    fi
     ml_apply_manifest "$ML_STATE/dl/cni.yaml" cni
     cloud=false
     if ml_enabled "${CLOUD_PROVIDER_ENABLED:-}" \

@@ -85,6 +85,10 @@ class BootstrapScriptsTest(testtools.TestCase):
         self.cluster = Cluster()
         self.components = versions.component_versions(KUBE_TAG)
         self.layout = versions.mirror_layout(KUBE_TAG)
+        self.cni_manifest = (
+            b'kind: DaemonSet\nspec:\n  containers:\n'
+            b'    - image: quay.io/calico/node:v3.33.1\n'
+            b'      name: calico-node\n')
         self.mirror = self._dir('mirror')
         self._fill_mirror()
 
@@ -106,10 +110,7 @@ class BootstrapScriptsTest(testtools.TestCase):
             {'bin/containerd': b'containerd', 'bin/ctr': b'ctr'})
         files[self.layout['RUNC']] = b'runc'
         files[self.layout['CNI_PLUGINS']] = _tgz({'bridge': b'bridge'})
-        files[self.layout['CNI_MANIFEST']] = (
-            b'kind: DaemonSet\nspec:\n  containers:\n'
-            b'    - image: quay.io/calico/node:v3.33.1\n'
-            b'      name: calico-node\n')
+        files[self.layout['CNI_MANIFEST']] = self.cni_manifest
         sums = {}
         for path, data in files.items():
             self._write(os.path.join(self.mirror, path), data)
@@ -379,6 +380,30 @@ class BootstrapScriptsTest(testtools.TestCase):
         self.assertRan(self.run_node(root, 'k8s-master-0'))
         self.assertIn('certSANs: ["10.0.0.10", "10.0.0.100", "172.24.4.10"]',
                       self.read(root, 'etc/magnum-lite/kubeadm-init.yaml'))
+
+    def use_cilium(self, ipam):
+        self.components = versions.component_versions(
+            KUBE_TAG, network_driver='cilium')
+        self.layout = versions.mirror_layout(KUBE_TAG, 'cilium')
+        self.cni_manifest = (
+            'kind: ConfigMap\nmetadata:\n  name: cilium-config\ndata:\n'
+            f'  ipam: "{ipam}"\n').encode()
+        self._fill_mirror()
+
+    def test_a_cilium_manifest_must_use_the_kubernetes_ipam(self):
+        self.use_cilium('cluster-pool')
+        root = self.node('k8s-master-0')
+        self.assertEqual(1, self.run_node(root, 'k8s-master-0').returncode)
+        [signal] = self.signals()
+        self.assertIn('step addons failed', signal)
+        self.assertIn('the cilium manifest sets ipam: cluster-pool', signal)
+
+    def test_a_cilium_manifest_with_the_kubernetes_ipam_applies(self):
+        self.use_cilium('kubernetes')
+        root = self.node('k8s-master-0')
+        self.assertRan(self.run_node(root, 'k8s-master-0'))
+        self.assertIn('ipam: "kubernetes"',
+                      self.read(root, 'var/lib/magnum-lite/addons/cni.yaml'))
 
     def signal_ids(self):
         return [(json.loads(s)['id'], json.loads(s)['status'])
