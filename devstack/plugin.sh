@@ -19,6 +19,41 @@ function configure_magnum_lite {
         $(python3 -c 'from cryptography import fernet; print(fernet.Fernet.generate_key().decode())')
     iniset $MAGNUM_LITE_CONF api auth_strategy keystone
     configure_keystone_authtoken_middleware $MAGNUM_LITE_CONF magnum
+    configure_magnum_lite_heat
+    configure_magnum_lite_trust
+}
+
+# The Heat client: keystoneauth1 options of the magnum service user.
+function configure_magnum_lite_heat {
+    iniset $MAGNUM_LITE_CONF heat auth_mode keystone
+    iniset $MAGNUM_LITE_CONF heat auth_type password
+    iniset $MAGNUM_LITE_CONF heat auth_url $KEYSTONE_SERVICE_URI
+    iniset $MAGNUM_LITE_CONF heat username magnum
+    iniset $MAGNUM_LITE_CONF heat password $SERVICE_PASSWORD
+    iniset $MAGNUM_LITE_CONF heat project_name $SERVICE_PROJECT_NAME
+    iniset $MAGNUM_LITE_CONF heat user_domain_name $SERVICE_DOMAIN_NAME
+    iniset $MAGNUM_LITE_CONF heat project_domain_name $SERVICE_DOMAIN_NAME
+}
+
+# Per-cluster credentials: a domain for the trustee users and its admin,
+# as for Magnum (see doc/source/install/first-cluster.rst).
+function configure_magnum_lite_trust {
+    iniset $MAGNUM_LITE_CONF trust auth_url $KEYSTONE_SERVICE_URI/v3
+    iniset $MAGNUM_LITE_CONF trust trustee_domain_name \
+        $MAGNUM_LITE_TRUSTEE_DOMAIN
+    iniset $MAGNUM_LITE_CONF trust trustee_domain_admin_name \
+        $MAGNUM_LITE_TRUSTEE_DOMAIN_ADMIN
+    iniset $MAGNUM_LITE_CONF trust trustee_domain_admin_password \
+        $SERVICE_PASSWORD
+}
+
+function create_magnum_lite_trustee_domain {
+    local domain_id admin_id
+    domain_id=$(get_or_create_domain $MAGNUM_LITE_TRUSTEE_DOMAIN \
+        "Trustee users of magnum-lite clusters")
+    admin_id=$(get_or_create_user $MAGNUM_LITE_TRUSTEE_DOMAIN_ADMIN \
+        $SERVICE_PASSWORD $MAGNUM_LITE_TRUSTEE_DOMAIN)
+    openstack role add --domain $domain_id --user $admin_id admin
 }
 
 function init_magnum_lite {
@@ -30,6 +65,7 @@ function init_magnum_lite {
             "Container Infrastructure Management Service"
         get_or_create_endpoint container-infra $REGION_NAME \
             "$SERVICE_PROTOCOL://$SERVICE_HOST:$MAGNUM_LITE_SERVICE_PORT"
+        create_magnum_lite_trustee_domain
     fi
 }
 
