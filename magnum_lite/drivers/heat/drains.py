@@ -21,8 +21,9 @@ touches a server and the conductor's status poll (``tend``) decides:
   every member each batch): clear at once.
 
 A drain is one non-blocking pass per poll and gives up at the deadline
-(the pause's time plus ``[kubernetes] drain_timeout``), so a stuck drain
-delays an upgrade, never stops it; state lives in Heat (the pause event),
+(the pause's time plus ``[kubernetes] drain_timeout``; an API that cannot
+be reached at all, ``unreachable_timeout``), so a stuck drain delays an
+upgrade, never stops it; state lives in Heat (the pause event),
 so another conductor can take over. CA rotation is not drained: the
 conductor would need the old CA, which rotation has replaced.
 """
@@ -119,7 +120,7 @@ def _drained(cluster, hook, name):
                 # must register a new Node, not adopt this cordoned one.
                 api.delete_node(node)
     except exception.KubernetesUnavailable as err:
-        if deadline is not None and _now() < deadline:
+        if _now() < _reach_deadline(hook.paused_at, deadline):
             LOG.info('Cannot drain %s of cluster %s yet: %s', name,
                      cluster.uuid, err)
             return False
@@ -128,6 +129,14 @@ def _drained(cluster, hook, name):
         return True
     _log(cluster, node, result)
     return result.done
+
+
+def _reach_deadline(paused_at, deadline):
+    """How long an API that cannot be reached is tried: a conductor
+    without a route to it would otherwise spend the whole drain timeout
+    on every node."""
+    grace = datetime.timedelta(seconds=CONF.kubernetes.unreachable_timeout)
+    return min(deadline, paused_at.replace(tzinfo=datetime.UTC) + grace)
 
 
 def _log(cluster, node, result):

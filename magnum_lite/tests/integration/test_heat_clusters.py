@@ -52,6 +52,9 @@ class HeatClusterTest(base.FunctionalTestCase):
         self.conf.config(auth_mode='noauth', endpoint=self.heat.endpoint,
                          environment_files=[SIMULATION_ENV], group='heat')
         self.conf.config(transport_url=services.transport_url())
+        # The simulated cloud's API addresses exist nowhere: upgrades
+        # without a fake Kubernetes API replace nodes undrained after 1 s.
+        self.conf.config(unreachable_timeout=1, group='kubernetes')
         self.create_template(network_driver='calico',
                              external_network_id='public')
 
