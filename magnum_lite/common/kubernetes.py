@@ -1,8 +1,9 @@
 """A small client of a cluster's Kubernetes API: find a node, drain it.
 
-The conductor drains a worker before Heat deletes its server (rolling
-upgrades). It authenticates with mutual TLS: a client certificate it
-issues itself from the cluster's Kubernetes CA, for user
+The conductor drains a node before Heat replaces its server (rolling
+upgrades and credential rotations; drivers/heat/drains.py). It
+authenticates with mutual TLS: a client certificate it issues itself
+from the cluster's Kubernetes CA, for user
 ``magnum-lite-conductor`` in group ``kubeadm:cluster-admins`` (kubeadm
 1.29 and later bind that group to cluster-admin; unlike
 ``system:masters`` the binding can be removed, so the conductor's access
@@ -130,6 +131,21 @@ def drain_deadline(started_at):
         return None
     return _aware(started_at) + datetime.timedelta(
         seconds=CONF.kubernetes.drain_timeout)
+
+
+def reach_deadline(started_at):
+    """When trying, since ``started_at``, to reach an API that does not
+    answer at all must stop: ``[kubernetes] unreachable_timeout`` later,
+    at most ``drain_timeout``. A conductor without a route to a cluster
+    would otherwise spend the whole drain timeout on every node."""
+    seconds = min(CONF.kubernetes.unreachable_timeout,
+                  CONF.kubernetes.drain_timeout)
+    return _aware(started_at) + datetime.timedelta(seconds=seconds)
+
+
+def passed(deadline):
+    """Whether ``deadline`` (naive datetimes are UTC) is past."""
+    return _now() >= _aware(deadline)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -28,7 +28,6 @@ so another conductor can take over. CA rotation is not drained: the
 conductor would need the old CA, which rotation has replaced.
 """
 
-import datetime
 import logging
 
 from magnum_lite.common import exception
@@ -40,7 +39,6 @@ from magnum_lite.drivers.heat import hooks
 LOG = logging.getLogger(__name__)
 
 DRAINED_OPERATIONS = ('cluster_upgrade', 'credentials_rotate')
-PRE_UPDATE = 'pre-update'
 SERVER = 'server'
 
 
@@ -54,7 +52,7 @@ def environment(groups):
     """Environment fragment pausing Heat before it updates the server of
     every member of ``groups`` (ResourceGroup names)."""
     return hooks.hooks_environment(
-        [(group, '*', SERVER) for group in groups], PRE_UPDATE)
+        [(group, '*', SERVER) for group in groups], hooks.PRE_UPDATE)
 
 
 def tend(heat, cluster, stack_id, entry):
@@ -63,7 +61,7 @@ def tend(heat, cluster, stack_id, entry):
     raises: trouble is logged and the next poll tries again."""
     try:
         paused = [h for h in hooks.pending(heat, stack_id, (SERVER,))
-                  if h.hook == PRE_UPDATE]
+                  if h.hook == hooks.PRE_UPDATE]
         if not paused:
             return
         targets = heat.stacks.get(stack_id).parameters
@@ -98,14 +96,15 @@ def _replacing(heat, cluster, hook, entry, targets, member):
     if str(member.get('generation')) != str(target):
         return False  # its batch is still to come
     server = heat.resources.get(hook.stack_identity, SERVER)
-    created = _naive(server.creation_time)
-    return created < cluster.operation_started_at
+    return hooks.naive_utc(server.creation_time) < \
+        cluster.operation_started_at
 
 
 def _drained(cluster, hook, name):
     """Whether the node of the paused server may go: drained, gone, or
     given up on (logged)."""
     deadline = kubernetes.drain_deadline(hook.paused_at)
+    reach_deadline = kubernetes.reach_deadline(hook.paused_at)
     try:
         with kubernetes.connect(cluster) as api:
             node = api.find_node(hook.physical_resource_id, name)
@@ -120,7 +119,7 @@ def _drained(cluster, hook, name):
                 # must register a new Node, not adopt this cordoned one.
                 api.delete_node(node)
     except exception.KubernetesUnavailable as err:
-        if _now() < _reach_deadline(hook.paused_at, deadline):
+        if not kubernetes.passed(reach_deadline):
             LOG.info('Cannot drain %s of cluster %s yet: %s', name,
                      cluster.uuid, err)
             return False
@@ -131,14 +130,6 @@ def _drained(cluster, hook, name):
     return result.done
 
 
-def _reach_deadline(paused_at, deadline):
-    """How long an API that cannot be reached is tried: a conductor
-    without a route to it would otherwise spend the whole drain timeout
-    on every node."""
-    grace = datetime.timedelta(seconds=CONF.kubernetes.unreachable_timeout)
-    return min(deadline, paused_at.replace(tzinfo=datetime.UTC) + grace)
-
-
 def _log(cluster, node, result):
     if result.gave_up:
         LOG.warning('Gave up draining node %s of cluster %s (%s); pods '
@@ -147,15 +138,3 @@ def _log(cluster, node, result):
     elif result.done:
         LOG.info('Drained node %s of cluster %s (%d pods evicted)', node,
                  cluster.uuid, result.evicted)
-
-
-def _naive(stamp):
-    value = datetime.datetime.fromisoformat(stamp.replace('Z', '+00:00'))
-    if value.tzinfo is not None:
-        value = value.astimezone(datetime.UTC).replace(tzinfo=None)
-    return value
-
-
-def _now():
-    return datetime.datetime.now(datetime.UTC)
-

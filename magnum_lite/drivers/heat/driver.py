@@ -167,9 +167,8 @@ class HeatDriver(base.Driver):
     def _update(self, name, entry, params, cluster, operation=None):
         current = self._find(name)
         previous = getattr(current, 'parameters', None)
-        generations.assign(entry, params, previous)
+        replaced = generations.assign(entry, params, previous)
         arguments = templates.stack_arguments(entry, _addons(entry, params))
-        replaced = generations.raised(entry, params, previous)
         if replaced and drains.enabled(operation):
             arguments['environment'] = hooks.merge_environment(
                 arguments['environment'], drains.environment(replaced))

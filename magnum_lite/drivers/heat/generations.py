@@ -107,30 +107,23 @@ def _format(fingerprints):
 
 def assign(entry, params, previous=None):
     """Add the generation parameters and ``node_fingerprints`` to
-    ``params`` (a stack's new parameters) and return them.
+    ``params`` (a stack's new parameters); return the groups whose
+    generation this raises, i.e. whose nodes the update replaces.
 
     :param previous: the stack's current parameters (Heat's view, values
         as strings); None for a stack not yet created.
     """
     previous = previous or {}
     last = _parse(previous.get(FINGERPRINTS))
-    fingerprints = {}
+    fingerprints, raised = {}, []
     for group, names in inputs(entry).items():
         generation_param = GROUPS[entry][group]
         fingerprint = _fingerprint(params, names)
         generation = int(previous.get(generation_param) or 1)
         if group in last and last[group] != fingerprint:
             generation += 1
+            raised.append(group)
         params[generation_param] = generation
         fingerprints[group] = fingerprint
     params[FINGERPRINTS] = _format(fingerprints)
-    return params
-
-
-def raised(entry, params, previous):
-    """The groups whose generation ``params`` raise over ``previous``:
-    the groups whose nodes this update replaces."""
-    return [group for group, name in GROUPS[entry].items()
-            if previous and int(params[name]) > int(
-                previous.get(name) or 1)]
-
+    return raised

@@ -33,8 +33,9 @@ import datetime
 
 from heatclient import exc as heat_exc
 
+PRE_UPDATE = 'pre-update'
 PRE_DELETE = 'pre-delete'
-HOOK_TYPES = ('pre-create', 'pre-update', PRE_DELETE,
+HOOK_TYPES = ('pre-create', PRE_UPDATE, PRE_DELETE,
               'post-create', 'post-update', 'post-delete')
 
 # Heat refuses stacks nested deeper than this by default
@@ -66,7 +67,7 @@ class PausedHook:
         return self.stack_identity.rsplit('/', 1)[-1]
 
 
-def hooks_environment(paths, hook=PRE_DELETE):
+def hooks_environment(paths, hook):
     """An environment fragment setting ``hook`` on the resources at ``paths``.
 
     Each path is a sequence of resource-name patterns, outermost first; the
@@ -136,7 +137,7 @@ def paused_hooks(events):
     """
     latest = {}
     for event in events:
-        stack = _stack_identity(event)
+        stack = stack_identity(event)
         if stack is None or not event.resource_name:
             continue
         key = (stack, event.resource_name, event.physical_resource_id or '')
@@ -149,7 +150,7 @@ def paused_hooks(events):
         found.append(PausedHook(
             stack_identity=stack, resource_name=name,
             physical_resource_id=physical_id, hook=hook,
-            paused_at=_naive_utc(event.event_time)))
+            paused_at=naive_utc(event.event_time)))
     return sorted(found, key=lambda h: (h.paused_at, h.stack_identity))
 
 
@@ -187,7 +188,9 @@ def _paused_hook_type(reason):
     return hook if hook in HOOK_TYPES else None
 
 
-def _stack_identity(event):
+def stack_identity(event):
+    """``name/id`` of the stack an event of Heat's API belongs to; None
+    when the event has no stack link."""
     for link in getattr(event, 'links', ()) or ():
         if link.get('rel') == 'stack':
             path = link['href'].split('/stacks/', 1)[-1]
@@ -197,7 +200,8 @@ def _stack_identity(event):
     return None
 
 
-def _naive_utc(text):
+def naive_utc(text):
+    """A time stamp of Heat's API as a naive UTC datetime."""
     # Heat writes '2026-12-03T07:59:29Z' (sometimes with microseconds).
     value = datetime.datetime.fromisoformat(text.replace('Z', '+00:00'))
     if value.tzinfo is not None:

@@ -133,21 +133,23 @@ def _cidr(text):
 
 
 def _ipv4_network(text, shortest, longest):
+    """Why ``text`` is not an IPv4 network with a prefix of ``/shortest``
+    to ``/longest``, or None."""
     try:
         network = ipaddress.IPv4Network(text)
     except ValueError:
-        return None, 'not an IPv4 network such as 10.100.0.0/16'
+        return 'not an IPv4 network such as 10.100.0.0/16'
     if not shortest <= network.prefixlen <= longest:
-        return None, f'the prefix must be /{shortest} to /{longest}'
-    return network, None
+        return f'the prefix must be /{shortest} to /{longest}'
+    return None
 
 
 def _pod_cidr(text):
-    return _ipv4_network(text, 8, 22)[1]
+    return _ipv4_network(text, 8, 22)
 
 
 def _service_cidr(text):
-    return _ipv4_network(text, 12, 24)[1]
+    return _ipv4_network(text, 12, 24)
 
 
 def _url(text):

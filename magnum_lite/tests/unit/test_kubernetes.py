@@ -124,6 +124,16 @@ class DrainDeadlineTest(base.TestCase):
         self.conf.config(drain_timeout=0, group='kubernetes')
         self.assertIsNone(kubernetes.drain_deadline(NOW))
 
+    def test_an_unreachable_api_is_tried_for_less(self):
+        self.assertEqual(NOW + datetime.timedelta(seconds=60),
+                         kubernetes.reach_deadline(NOW.replace(tzinfo=None)))
+        self.conf.config(drain_timeout=30, group='kubernetes')
+        self.assertEqual(NOW + datetime.timedelta(seconds=30),
+                         kubernetes.reach_deadline(NOW))
+        self.assertTrue(kubernetes.passed(NOW.replace(tzinfo=None)))
+        self.assertFalse(kubernetes.passed(
+            kubernetes.reach_deadline(datetime.datetime.now(datetime.UTC))))
+
 
 class KubeTestCase(base.TestCase):
     """A fake API trusting the cluster CA, and a client of it."""

@@ -64,14 +64,14 @@ class InputsTest(testtools.TestCase):
 class AssignTest(testtools.TestCase):
 
     def created(self, **kwargs):
-        return as_heat(generations.assign(templates.CLUSTER,
-                                          render(**kwargs)))
+        params = render(**kwargs)
+        self.assertEqual([], generations.assign(templates.CLUSTER, params))
+        return as_heat(params)
 
     def updated(self, previous, **kwargs):
-        params = generations.assign(templates.CLUSTER, render(**kwargs),
-                                    previous)
-        return params, generations.raised(templates.CLUSTER, params,
-                                          previous)
+        params = render(**kwargs)
+        raised = generations.assign(templates.CLUSTER, params, previous)
+        return params, raised
 
     def test_a_new_stack_is_generation_one(self):
         params = self.created()
@@ -142,10 +142,9 @@ class AssignTest(testtools.TestCase):
             rows.cluster(), rows.template(), rows.nodegroup('worker'),
             {'fixed_network': 'n', 'fixed_subnet': 's', 'api_host': 'h',
              'worker_security_groups': ['sg']}, bootstrap=BOOTSTRAP)
-        first = as_heat(generations.assign(templates.NODEGROUP,
-                                           dict(params)))
-        upgraded = generations.assign(templates.NODEGROUP, dict(
-            params, kube_tag='v1.36.4'), first)
-        self.assertEqual(['nodes'], generations.raised(
-            templates.NODEGROUP, upgraded, first))
+        first = dict(params)
+        generations.assign(templates.NODEGROUP, first)
+        upgraded = dict(params, kube_tag='v1.36.4')
+        self.assertEqual(['nodes'], generations.assign(
+            templates.NODEGROUP, upgraded, as_heat(first)))
         self.assertEqual(2, upgraded['node_generation'])
