@@ -30,6 +30,8 @@ import tempfile
 import time
 import uuid
 
+import testtools
+
 try:
     import fixtures
     _Base = fixtures.Fixture
@@ -206,3 +208,19 @@ class HeatHarness(_Base):
                 raise StackTimeout('%s still %s after %ss' % (
                     stack_id, stack.stack_status, timeout))
             time.sleep(interval)
+
+
+class OneHeatTestCase(testtools.TestCase):
+    """A test case class with one Heat for all its tests: ``cls.heat``
+    (the harness) and ``cls.client`` (an admin heatclient)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.heat = HeatHarness().start()
+        cls.client = cls.heat.client()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.heat.stop()
+        super().tearDownClass()

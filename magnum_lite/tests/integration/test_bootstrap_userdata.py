@@ -51,21 +51,10 @@ def _env(text):
 
 
 @testtools.skipUnless(base.ENABLED, 'MAGNUM_LITE_HEAT_TESTS=0')
-class UserDataTest(testtools.TestCase):
+class UserDataTest(heat_harness.OneHeatTestCase):
     """One Heat for the class; the stack helpers of the template tests."""
 
     timings = {}
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.heat = heat_harness.HeatHarness().start()
-        cls.client = cls.heat.client()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.heat.stop()
-        super().tearDownClass()
-
     _args = base.HeatTemplatesTest._args
     _wait = base.HeatTemplatesTest._wait
     create = base.HeatTemplatesTest.create

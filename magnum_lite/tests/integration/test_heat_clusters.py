@@ -16,6 +16,7 @@ import fixtures
 import testtools
 import yaml
 
+from magnum_lite.drivers.heat import hooks
 from magnum_lite.drivers.heat import versions
 from magnum_lite.tests import base
 from magnum_lite.tests import services
@@ -28,6 +29,11 @@ TIMEOUT = 600
 
 
 @testtools.skipUnless(ENABLED, 'MAGNUM_LITE_HEAT_TESTS=0')
+def _stack_name(event):
+    """The name of the stack a Heat event belongs to."""
+    return hooks.stack_identity(event).split('/', 1)[0]
+
+
 class HeatClusterTest(base.FunctionalTestCase):
     """One Heat for the class; the API in process, conductors real."""
 
@@ -226,9 +232,7 @@ class HeatClusterTest(base.FunctionalTestCase):
             filters={'resource_name': ['simulated']})
         stamps = {}
         for event in events:
-            href = next(link['href'] for link in event.links
-                        if link['rel'] == 'stack')
-            name = href.split('/stacks/')[1].split('/')[0]
+            name = _stack_name(event)
             if event.resource_status != 'CREATE_IN_PROGRESS' or \
                     '-server-' not in name:
                 continue
@@ -356,10 +360,8 @@ class HeatClusterTest(base.FunctionalTestCase):
                                               sort_dir='asc')
         result = []
         for event in events:
-            href = next(link['href'] for link in event.links
-                        if link['rel'] == 'stack')
-            name = href.split('/stacks/')[1].split('/')[0]
-            result.append((name, event.resource_name, event.resource_status,
+            result.append((_stack_name(event), event.resource_name,
+                           event.resource_status,
                            event.resource_status_reason or ''))
         return result
 

@@ -12,7 +12,6 @@ import datetime
 import os
 import time
 
-import testtools
 from heatclient import exc as heat_exc
 from testtools import content
 
@@ -32,18 +31,7 @@ def _utcnow():
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
-class TestHeatHooks(testtools.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.heat = heat_harness.HeatHarness().start()
-        cls.client = cls.heat.client()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.heat.stop()
-        super().tearDownClass()
+class TestHeatHooks(heat_harness.OneHeatTestCase):
 
     # -- helpers -------------------------------------------------------
 

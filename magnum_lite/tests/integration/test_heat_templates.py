@@ -47,20 +47,13 @@ def rows(**overrides):
 
 
 @testtools.skipUnless(ENABLED, 'MAGNUM_LITE_HEAT_TESTS=0')
-class HeatTemplatesTest(testtools.TestCase):
+class HeatTemplatesTest(heat_harness.OneHeatTestCase):
     """One Heat for the class; each test makes and deletes its stacks."""
 
     timings = {}
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.heat = heat_harness.HeatHarness().start()
-        cls.client = cls.heat.client()
-
-    @classmethod
     def tearDownClass(cls):
-        cls.heat.stop()
         print('heat template timings (s): %s' % ', '.join(
             f'{k}={v:.1f}' for k, v in cls.timings.items()), file=sys.stderr)
         super().tearDownClass()
