@@ -16,6 +16,7 @@ from magnum_lite.drivers.heat import drains
 from magnum_lite.drivers.heat import generations
 from magnum_lite.drivers.heat import hooks
 from magnum_lite.drivers.heat import parameters
+from magnum_lite.drivers.heat import repairs
 from magnum_lite.drivers.heat import status
 from magnum_lite.drivers.heat import templates
 from magnum_lite.drivers.heat import versions
@@ -166,6 +167,9 @@ class HeatDriver(base.Driver):
 
     def _update(self, name, entry, params, cluster, operation=None):
         current = self._find(name)
+        # A retry after a failed update: rebuild the nodes that failed to
+        # boot (same parameters would leave them as they are).
+        repairs.mark_failed_boots(self.heat, current, entry)
         previous = getattr(current, 'parameters', None)
         replaced = generations.assign(entry, params, previous)
         arguments = templates.stack_arguments(entry, _addons(entry, params))
