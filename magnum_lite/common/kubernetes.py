@@ -32,6 +32,7 @@ import threading
 
 import requests
 
+from magnum_lite.common import ca_rotation
 from magnum_lite.common import exception
 from magnum_lite.common import key_store
 from magnum_lite.common import x509
@@ -119,7 +120,9 @@ def connect(cluster):
     credentials = client_credentials(
         cluster.uuid, row.certificate,
         lambda: key_store.load(row.private_key))
-    return Client(server, row.certificate, credentials,
+    # During a CA rotation API servers present either CA's certificates;
+    # every node trusts both, so the signing CA's client certificate works.
+    return Client(server, ca_rotation.trusted_pem(row), credentials,
                   timeout=CONF.kubernetes.request_timeout)
 
 

@@ -13,6 +13,8 @@ from cryptography.x509.oid import NameOID
 from magnum_lite.common import exception
 
 CA_TYPES = ('kubernetes', 'etcd', 'front_proxy')
+# The row of the key pair that signs service-account tokens.
+SERVICE_ACCOUNT = 'service_account'
 CA_VALIDITY = datetime.timedelta(days=5 * 365)
 CERT_VALIDITY = datetime.timedelta(days=1825)
 _ALLOWED_EXTENSIONS = {ExtensionOID.KEY_USAGE, ExtensionOID.EXTENDED_KEY_USAGE,

@@ -8,20 +8,19 @@ deployment finished, settles the cluster and its nodegroups.
 
 import logging
 
+from magnum_lite.common import ca_rotation
 from magnum_lite.common import cluster_credentials
 from magnum_lite.common import context as ml_context
 from magnum_lite.common import exception
 from magnum_lite.common import key_store
 from magnum_lite.common import states
-from magnum_lite.common import x509
+from magnum_lite.conductor import certificates
 from magnum_lite.conductor import cluster_lock
 from magnum_lite.db import api as db_api
 from magnum_lite.drivers import base
 from magnum_lite.drivers import registry
 
 LOG = logging.getLogger(__name__)
-# The certificate rows of a cluster: its CAs and service-account key pair.
-CERTIFICATE_KINDS = x509.CA_TYPES + ('service_account',)
 
 
 def _driver(cluster):
@@ -32,53 +31,6 @@ def _driver(cluster):
 
 def _nodegroups(cluster):
     return db_api.nodegroups_by_cluster([cluster.uuid])[cluster.uuid]
-
-
-def ensure_certificates(cluster):
-    """Create the cluster's CAs and its service-account key pair unless
-    they exist (idempotent). The service-account key is never rotated:
-    it signs the pods' tokens, and the node bootstrap derives its join
-    secrets from it (drivers/heat/bootstrap.py)."""
-    kinds = [(ca_type, lambda: x509.generate_ca(cluster.name or cluster.uuid))
-             for ca_type in x509.CA_TYPES]
-    kinds.append(('service_account', x509.generate_service_account_key))
-    for kind, generate in kinds:
-        try:
-            db_api.certificate_get(cluster.uuid, kind)
-            continue
-        except exception.CertificateNotFound:
-            pass
-        _put_certificate(cluster, kind, *generate())
-
-
-def rotate_certificates(cluster):
-    """Replace every CA of the cluster (and delete the old keys)."""
-    for ca_type in x509.CA_TYPES:
-        old = _stored_keys(cluster.uuid, (ca_type,))
-        _put_certificate(cluster, ca_type,
-                         *x509.generate_ca(cluster.name or cluster.uuid))
-        key_store.delete_quietly(old)
-
-
-def _put_certificate(cluster, kind, public, key):
-    stored = key_store.store(cluster.uuid, kind, key)
-    try:
-        db_api.certificate_put(cluster.uuid, kind, public, stored)
-    except exception.ClusterNotFound:
-        key_store.delete_quietly([stored])
-        raise
-
-
-def _stored_keys(cluster_uuid, kinds=CERTIFICATE_KINDS):
-    """The ``private_key`` values of the cluster's certificate rows."""
-    values = []
-    for kind in kinds:
-        try:
-            values.append(db_api.certificate_get(cluster_uuid,
-                                                 kind).private_key)
-        except exception.CertificateNotFound:
-            pass
-    return values
 
 
 def drive(context, cluster_uuid, operation, wait=30.0):
@@ -111,14 +63,15 @@ def _start(context, cluster, operation):
     values = {'operation_driven_at': db_api.age(0)}
     try:
         if operation == 'cluster_create':
-            ensure_certificates(cluster)
+            certificates.ensure_certificates(cluster)
             values['stack_id'] = driver.create_cluster(context, cluster,
                                                        nodegroups)
         elif operation == 'cluster_delete':
             driver.delete_cluster(context, cluster, nodegroups)
         else:
-            if operation == 'ca_rotate':
-                rotate_certificates(cluster)
+            if operation == ca_rotation.OPERATION:
+                certificates.prepare_rotation_phase(
+                    cluster, (cluster.operation_args or {}).get('phase'))
             driver.update_cluster(context, cluster, nodegroups, operation,
                                   cluster.operation_args or {})
     except exception.MagnumLiteError as err:
@@ -144,7 +97,7 @@ def settle(cluster, observation):
             LOG.warning('Cluster %s: could not remove its credentials from '
                         'Keystone, will retry: %s', cluster.uuid, err)
             return
-        keys = _stored_keys(cluster.uuid)
+        keys = certificates.stored_keys(cluster.uuid)
         db_api.cluster_destroy(cluster.uuid)
         key_store.delete_quietly(keys)
         LOG.info('Cluster %s deleted', cluster.uuid)
@@ -216,8 +169,21 @@ def poll(context, clusters):
         observations = driver.poll(context, group)
         for cluster in group:
             observation = observations.get(cluster.uuid)
-            if observation is not None:
+            if observation is None:
+                continue
+            if _next_step(cluster, observation):
+                drive(context, cluster.uuid, cluster.operation)
+            else:
                 settle(cluster, observation)
+
+
+def _next_step(cluster, observation):
+    """Whether a completed deployment was one step of a multi-step
+    operation (a CA rotation phase) and the next step is now claimed."""
+    return (observation.state == base.COMPLETE and
+            cluster.operation == ca_rotation.OPERATION and
+            cluster.status == states.UPDATING and
+            certificates.start_next_phase(cluster) is not None)
 
 
 def admin_context():

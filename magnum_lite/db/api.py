@@ -423,6 +423,37 @@ def _claim(cluster_uuid, event, operation, args, values, nodegroup_updates,
     return row
 
 
+def cluster_next_step(cluster_uuid, operation, args, renames=(),
+                      deletes=()):
+    """Start the next step of a multi-step operation (a CA rotation):
+    in one transaction, and only while the cluster is still carrying out
+    ``operation``, give it ``args``, make it claimed-but-not-driven again
+    (so a conductor that dies before driving it leaves it to the
+    stuck-work periodic), rename certificate rows (``renames``: ordered
+    (from, to) ``ca_type`` pairs) and delete others (``deletes``).
+    Returns whether it did."""
+    model, cert = models.Cluster, models.Certificate
+    with _writer() as session:
+        row = session.query(model).filter(
+            model.uuid == cluster_uuid).with_for_update().first()
+        if row is None or row.operation != operation or \
+                row.status not in states.IN_PROGRESS:
+            return False
+        row.operation_args = args
+        row.operation_started_at = _now()
+        row.operation_driven_at = None
+        row.updated_at = _now()
+        mine = session.query(cert).filter(cert.cluster_id == cluster_uuid)
+        for old, new in renames:
+            mine.filter(cert.ca_type == old).update(
+                {'ca_type': new, 'updated_at': _now()},
+                synchronize_session=False)
+        if deletes:
+            mine.filter(cert.ca_type.in_(list(deletes))).delete(
+                synchronize_session=False)
+    return True
+
+
 def cluster_destroy(cluster_uuid):
     """Delete a cluster row with its nodegroups, CAs and credentials."""
     with _writer() as session:

@@ -72,6 +72,7 @@ class Driver(fixtures.Fixture):
         registry.get.cache_clear()
         self.addCleanup(registry.get.cache_clear)
         fake_driver.CALLS.clear()
+        fake_driver.FAIL_ONCE.clear()
 
 
 class TestCase(testtools.TestCase):

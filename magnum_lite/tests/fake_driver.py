@@ -2,7 +2,9 @@
 poll. Lives in tests only; production never falls back to it.
 
 Labels steer it: ``fake_fail=<text>`` makes the deployment fail with that
-reason; ``fake_polls=<n>`` keeps it in progress for n polls.
+reason; ``fake_polls=<n>`` keeps it in progress for n polls. A test can
+also put ``(operation, phase)`` in ``FAIL_ONCE``: the next update of that
+operation and phase (``args['phase']``, a CA rotation's) fails once.
 """
 
 import threading
@@ -11,6 +13,7 @@ from magnum_lite.drivers import base
 
 _LOCK = threading.Lock()
 CALLS = []
+FAIL_ONCE = set()
 
 
 def _record(*call):
@@ -23,6 +26,7 @@ class FakeDriver(base.Driver):
 
     def __init__(self):
         self._polls = {}
+        self._failing = {}
 
     def create_cluster(self, context, cluster, nodegroups):
         _record('create', cluster.uuid)
@@ -30,6 +34,11 @@ class FakeDriver(base.Driver):
 
     def update_cluster(self, context, cluster, nodegroups, operation, args):
         _record(operation, cluster.uuid, dict(args))
+        step = (operation, args.get('phase'))
+        with _LOCK:
+            if step in FAIL_ONCE:
+                FAIL_ONCE.discard(step)
+                self._failing[cluster.uuid] = f'{step[0]} {step[1]} failed'
 
     def delete_cluster(self, context, cluster, nodegroups):
         _record('delete', cluster.uuid)
@@ -44,6 +53,10 @@ class FakeDriver(base.Driver):
                                                            0) + 1
         if seen <= int(labels.get('fake_polls', 0)):
             return base.Observation(base.IN_PROGRESS)
+        with _LOCK:
+            failing = self._failing.pop(cluster.uuid, None)
+        if failing:
+            return base.Observation(base.FAILED, failing)
         if labels.get('fake_fail'):
             return base.Observation(base.FAILED, labels['fake_fail'])
         from magnum_lite.db import api as db_api

@@ -14,6 +14,7 @@ ML_PROBE_DELAY=${ML_PROBE_DELAY:-5}
 ML_JOIN_TRIES=${ML_JOIN_TRIES:-360}
 ML_JOIN_DELAY=${ML_JOIN_DELAY:-10}
 ML_ADMIN=$ML_ETC/bootstrap-admin.conf
+ML_PKI=$ML_ROOT/etc/kubernetes/pki
 
 ml_first_master() {
     [ "$NODE_INDEX" = 0 ] || return 1
@@ -24,18 +25,89 @@ ml_kubectl() {
     kubectl --kubeconfig "$ML_ADMIN" "$@"
 }
 
+# ca.crt holds every Kubernetes CA the cluster trusts, the signing one
+# first: two during a CA rotation (the conductor's phases trust, sign,
+# drop). kubeadm signs with the first certificate of the file, but
+# kube-controller-manager refuses a bundle as its signing certificate, so
+# it gets the first certificate alone (kubeadm-config.sh points it here).
+ml_write_signing_ca() {
+    awk '/-----BEGIN CERTIFICATE-----/ {n++} n == 1' "$ML_PKI/ca.crt" \
+        >"$ML_PKI/ca-signing.crt.part"
+    mv "$ML_PKI/ca-signing.crt.part" "$ML_PKI/ca-signing.crt"
+}
+
+ml_ca_bundle_base64() {
+    base64 -w0 <"$ML_PKI/ca.crt"
+}
+
+# kubeadm writes only the first CA certificate into the kubeconfigs it
+# makes; during a rotation the API servers behind the endpoint present
+# either CA's certificate, so a kubeconfig must trust the whole bundle.
+ml_trust_bundle_in() {
+    data=$(ml_ca_bundle_base64)
+    sed -i "s|^\( *certificate-authority-data:\).*|\1 $data|" "$1"
+}
+
+# cluster-info (kube-public) is what a joining node trusts after its
+# token discovery; kubeadm init publishes the first CA certificate only.
+# Every master publishes the bundle it holds: in the phase that drops the
+# old CA, the first new master makes joining nodes forget it. The bootstrap
+# signer signs the new content for the join token again.
+ml_publish_cluster_ca() {
+    manifest=$ML_ETC/cluster-info.yaml
+    cat >"$manifest" <<YAML
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cluster-info
+  namespace: kube-public
+data:
+  kubeconfig: |
+    apiVersion: v1
+    kind: Config
+    clusters:
+    - name: ""
+      cluster:
+        certificate-authority-data: $(ml_ca_bundle_base64)
+        server: https://$CONTROL_PLANE_ENDPOINT
+    contexts: null
+    current-context: ""
+    preferences: {}
+    users: null
+YAML
+    ml_kubectl apply --server-side --force-conflicts \
+        --field-manager=magnum-lite -f "$manifest"
+}
+
+# After init or join: this node's kubelet and admin kubeconfigs trust the
+# bundle (the kubelet reads its kubeconfig at start), and cluster-info
+# shows it.
+ml_trust_everywhere() {
+    for conf in "$ML_ROOT/etc/kubernetes/kubelet.conf" \
+            "$ML_ROOT/etc/kubernetes/admin.conf"; do
+        if [ -f "$conf" ]; then
+            ml_trust_bundle_in "$conf"
+        fi
+    done
+    systemctl restart kubelet
+    ml_publish_cluster_ca
+}
+
 # An admin kubeconfig signed by the cluster CA this master holds.
 ml_admin_kubeconfig() {
     umask 077
     kubeadm kubeconfig user --config "$ML_ETC/kubeadm-init.yaml" \
         --client-name magnum-lite:bootstrap --org system:masters \
         >"$ML_ADMIN.part"
+    ml_trust_bundle_in "$ML_ADMIN.part"
     mv "$ML_ADMIN.part" "$ML_ADMIN"
 }
 
 ml_init_first_master() {
+    ml_write_signing_ca
     kubeadm init --config "$ML_ETC/kubeadm-init.yaml" --upload-certs
     ml_admin_kubeconfig
+    ml_trust_everywhere
 }
 
 # etcdctl inside the etcd pod $1 (the etcd image carries etcdctl).
@@ -89,6 +161,7 @@ ml_remove_replaced_members() {
 }
 
 ml_join_control_plane() {
+    ml_write_signing_ca
     ml_retry "$ML_JOIN_TRIES" "$ML_JOIN_DELAY" ml_endpoint_answers
     ml_admin_kubeconfig
     # The certificates kubeadm init uploaded expire after two hours: this
@@ -101,6 +174,7 @@ ml_join_control_plane() {
     ml_kubectl delete node "$NODE_NAME" --ignore-not-found
     kubeadm join --config "$ML_ETC/kubeadm-join.yaml"
     ml_remove_replaced_members
+    ml_trust_everywhere
 }
 
 ml_join_worker() {

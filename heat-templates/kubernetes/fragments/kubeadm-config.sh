@@ -99,7 +99,17 @@ etcd:
     dataDir: /var/lib/etcd
 apiServer:
   certSANs: $(ml_cert_sans)
+controllerManager:
+  extraArgs:
+    - name: cluster-signing-cert-file
+      value: "$ML_ROOT/etc/kubernetes/pki/ca-signing.crt"
 YAML
+}
+
+# CA_CERT_HASH (comma-separated: two during a CA rotation) as a YAML flow
+# list.
+ml_ca_cert_hashes() {
+    printf '"%s"' "$CA_CERT_HASH" | sed 's/,/", "/g'
 }
 
 ml_init_configuration() {
@@ -128,7 +138,7 @@ discovery:
   bootstrapToken:
     apiServerEndpoint: "$CONTROL_PLANE_ENDPOINT"
     token: "$BOOTSTRAP_TOKEN"
-    caCertHashes: ["$CA_CERT_HASH"]
+    caCertHashes: [$(ml_ca_cert_hashes)]
 YAML
     if [ "$ROLE" = master ]; then
         cat <<YAML

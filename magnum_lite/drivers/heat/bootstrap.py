@@ -21,11 +21,13 @@ import string
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from magnum_lite.common import ca_rotation
 from magnum_lite.common import exception
 from magnum_lite.common import key_store
+from magnum_lite.common import x509 as ml_x509
 from magnum_lite.db import api as db_api
 
-SERVICE_ACCOUNT = 'service_account'
+SERVICE_ACCOUNT = ml_x509.SERVICE_ACCOUNT
 
 # Heat parameter prefix of each stored CA type.
 CA_PARAMETERS = {
@@ -84,21 +86,41 @@ def _stored(cluster_uuid, kind):
 def values(cluster_uuid):
     """``{name: value}`` for the parameter table's ``bootstrap.<name>``
     sources, from what the conductor stored for the cluster."""
-    kinds = (*CA_PARAMETERS, SERVICE_ACCOUNT)
+    kinds = (*ca_rotation.KINDS, SERVICE_ACCOUNT)
     return from_stored({kind: _stored(cluster_uuid, kind)
                         for kind in kinds})
+
+
+def _trusted(stored, ca_type):
+    """[signing (cert, key), other trusted CA (cert, key)]: the other one
+    only while a rotation is under way (common/ca_rotation.py)."""
+    extra = [stored[k] for k in ca_rotation.companion_kinds(ca_type)
+             if stored.get(k) is not None]
+    return [stored[ca_type]] + extra[:1]
 
 
 def from_stored(stored):
     """``values()`` from ``{kind: (public PEM, private PEM) or None}``;
     a kind the cluster lacks (created before the bootstrap existed) leaves
-    its names out."""
+    its names out.
+
+    ``<prefix>_cert`` is the bundle of the CAs nodes trust, the signing one
+    first (kubeadm signs with the first certificate of its CA file), and
+    ``<prefix>_key`` the signing key. ``ca_cert_hash`` lists the hashes of
+    every trusted Kubernetes CA, comma-separated: a node joining during a
+    rotation accepts the cluster whichever CA its discovery shows.
+    """
     result = {}
-    for kind, prefix in CA_PARAMETERS.items():
-        if stored.get(kind) is not None:
-            result[f'{prefix}_cert'], result[f'{prefix}_key'] = stored[kind]
-    if 'ca_cert' in result:
-        result['ca_cert_hash'] = ca_cert_hash(result['ca_cert'])
+    for ca_type, prefix in CA_PARAMETERS.items():
+        if stored.get(ca_type) is None:
+            continue
+        trusted = _trusted(stored, ca_type)
+        result[f'{prefix}_cert'] = ca_rotation.bundle(
+            *[cert for cert, _ in trusted])
+        result[f'{prefix}_key'] = trusted[0][1]
+        if ca_type == 'kubernetes':
+            result['ca_cert_hash'] = ','.join(
+                ca_cert_hash(cert) for cert, _ in trusted)
     if stored.get(SERVICE_ACCOUNT) is not None:
         public, private = stored[SERVICE_ACCOUNT]
         result['service_account_pub'] = public

@@ -38,7 +38,7 @@ from magnum_lite.drivers.heat import hooks
 
 LOG = logging.getLogger(__name__)
 
-DRAINED_OPERATIONS = ('cluster_upgrade', 'credentials_rotate')
+DRAINED_OPERATIONS = ('cluster_upgrade', 'credentials_rotate', 'ca_rotate')
 SERVER = 'server'
 
 

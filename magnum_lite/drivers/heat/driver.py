@@ -23,6 +23,9 @@ from magnum_lite.drivers.heat import versions
 
 LOG = logging.getLogger(__name__)
 TAG = 'magnum-lite'
+# Operations that change every node, extra nodegroups' too: a CA rotation
+# changes what every node trusts.
+EVERY_STACK = ('ca_rotate',)
 
 
 def stack_name(cluster, nodegroup=None):
@@ -230,6 +233,11 @@ class HeatDriver(base.Driver):
                      self._cluster_parameters(cluster, nodegroups, removals,
                                               args),
                      cluster, operation)
+        if operation in EVERY_STACK:
+            for nodegroup in _extra(nodegroups):
+                if nodegroup.stack_id:
+                    self._update_nodegroup(cluster, nodegroup, operation,
+                                           args)
 
     def _update_nodegroup(self, cluster, nodegroup, operation, args):
         name = stack_name(cluster, nodegroup)
@@ -266,11 +274,13 @@ class HeatDriver(base.Driver):
                                 for ng in nodegroups)
         observations = [self._stack_observation(
             cluster, main, deleting, main_targeted)]
+        every = cluster.operation in EVERY_STACK
         for ng in _extra(nodegroups):
             ng_deleting = deleting or ng.status == 'deleting'
             observation = self._stack_observation(
                 cluster, stacks.get(stack_name(cluster, ng)), ng_deleting,
-                ng.uuid == target, templates.NODEGROUP)
+                ng.uuid == target or (every and bool(ng.stack_id)),
+                templates.NODEGROUP)
             if not (ng_deleting and observation.state == base.GONE):
                 observations.append(observation)
         combined = status.combine(observations)

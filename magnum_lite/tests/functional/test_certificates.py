@@ -7,6 +7,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from magnum_lite.tests import base
+from magnum_lite.tests import fake_driver
 
 load_tests = base.load_tests
 _KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -182,6 +183,9 @@ class TestCertificates(base.FunctionalTestCase):
                           new_ca)
         load_cert(self.sign(make_csr(), status=201).json['pem']
                   ).verify_directly_issued_by(new_ca)
+        # Three stack updates: trust both CAs, sign with the new, drop
+        # the old.
+        self.assertEqual(['trust', 'sign', 'drop'], self.rotation_phases())
         response = self.call('PATCH', f'/v1/certificates/{self.uuid}',
                              roles='reader', status=403)
         self.assert_error(response, 403, "Policy doesn't allow "
@@ -190,6 +194,31 @@ class TestCertificates(base.FunctionalTestCase):
         self.call('DELETE', f'/v1/clusters/{self.uuid}', status=204)
         self.wait_for(self.uuid, None)
         self.assert_error(self.ca(status=404), 404)
+
+    def rotation_phases(self):
+        return [c[2]['phase'] for c in fake_driver.CALLS
+                if c[0] == 'ca_rotate' and c[1] == self.uuid]
+
+    def test_a_failed_rotation_resumes_where_it_failed(self):
+        old_ca = load_cert(self.ca().json['pem'])
+        fake_driver.FAIL_ONCE.add(('ca_rotate', 'sign'))
+        self.call('PATCH', f'/v1/certificates/{self.uuid}', status=202)
+        cluster = self.wait_for(self.uuid, 'UPDATE_FAILED')
+        self.assertEqual('ca_rotate sign failed', cluster['status_reason'])
+        # Nodes trust both CAs now; the new one signs, and is handed out
+        # first, with the old one.
+        bundle = x509.load_pem_x509_certificates(
+            self.ca().json['pem'].encode())
+        new_ca, old = bundle
+        self.assertEqual(old_ca, old)
+        load_cert(self.sign(make_csr(), status=201).json['pem']
+                  ).verify_directly_issued_by(new_ca)
+        self.call('PATCH', f'/v1/certificates/{self.uuid}', status=202)
+        self.wait_for(self.uuid, 'UPDATE_COMPLETE')
+        self.assertEqual(['trust', 'sign', 'sign', 'drop'],
+                         self.rotation_phases())
+        self.assertEqual([new_ca], x509.load_pem_x509_certificates(
+            self.ca().json['pem'].encode()))
 
     def test_rotate_refusals(self):
         self.create_template(name='notls', tls_disabled=True)

@@ -6,9 +6,9 @@ from magnum_lite.common import exception
 from magnum_lite.common import key_store
 from magnum_lite.common import secrets
 from magnum_lite.common import x509
-from magnum_lite.conductor import provisioning
 from magnum_lite.db import api as db_api
 from magnum_lite.tests import base
+from magnum_lite.tests.unit import test_ca_rotation
 
 load_tests = base.load_tests
 PEM = x509.generate_ca('c')[1]
@@ -57,19 +57,13 @@ class LocalKeysOfAClusterTest(base.DbTestCase):
     """The conductor's rows under the default backend, as before."""
 
     def test_rows_hold_encrypted_keys_through_rotation(self):
-        template = db_api.template_create(
-            {'name': 't', 'coe': 'kubernetes', 'image_id': 'img',
-             'project_id': 'p1'})
-        cluster = db_api.cluster_create(
-            {'name': 'c', 'cluster_template_id': template.uuid,
-             'project_id': 'p1', 'status': 'CREATE_IN_PROGRESS'}, [])
-        provisioning.ensure_certificates(cluster)
-        kinds = provisioning.CERTIFICATE_KINDS
+        cluster = test_ca_rotation.make_cluster()
+        kinds = x509.CA_TYPES + (x509.SERVICE_ACCOUNT,)
         before = {k: db_api.certificate_get(cluster.uuid, k).private_key
                   for k in kinds}
         for value in before.values():
             self.assertIn('PRIVATE KEY', secrets.decrypt(value))
-        provisioning.rotate_certificates(cluster)
+        test_ca_rotation.rotate_ca(cluster.uuid)
         after = {k: db_api.certificate_get(cluster.uuid, k).private_key
                  for k in kinds}
         self.assertEqual(before['service_account'], after['service_account'])

@@ -7,6 +7,7 @@ from magnum_lite.api import validation
 from magnum_lite.api import work
 from magnum_lite.api.controllers.v1 import clusters
 from magnum_lite.api.schemas import types
+from magnum_lite.common import ca_rotation
 from magnum_lite.common import exception
 from magnum_lite.common import key_store
 from magnum_lite.common import policy
@@ -43,10 +44,13 @@ def get_one(request, cluster_ident):
     cluster = clusters.load(request, cluster_ident)
     policy.authorize(rules.CERTIFICATE_GET, request.context,
                      scope.target_of(cluster))
-    cert = db_api.certificate_get(
-        cluster.uuid, ca_type(request.params.get('ca_cert_type')))
+    kind = ca_type(request.params.get('ca_cert_type'))
+    cert = db_api.certificate_get(cluster.uuid, kind)
+    # During a rotation: both CAs, so a kubeconfig written now keeps
+    # working through it.
+    pem = ca_rotation.trusted_pem(cert)
     return {'cluster_uuid': cluster.uuid, 'links': _links(request, cluster),
-            'pem': cert.certificate.rstrip('\n')}
+            'pem': pem.rstrip('\n')}
 
 
 def create(request):
@@ -73,7 +77,10 @@ def create(request):
 
 
 def rotate(request, cluster_ident):
-    """Replace the cluster's CA (the conductor distributes it): 202."""
+    """Replace the cluster's CAs; a failed rotation resumes: 202.
+
+    Three rolling stack updates (common/ca_rotation.py); a rotation that
+    failed resumes with the phase that failed."""
     collection.check_params(request.params, ())
     cluster = clusters.load(request, cluster_ident)
     policy.authorize(rules.CERTIFICATE_ROTATE_CA, request.context,
@@ -84,11 +91,12 @@ def rotate(request, cluster_ident):
         raise exception.InvalidParameterValue(
             err='Rotating the CA certificate on a non-TLS cluster is not '
                 'supported')
-    if cluster.status not in states.STABLE:
+    if cluster.status not in states.STABLE | {states.UPDATE_FAILED}:
         raise exception.InvalidState(
             action='Updating', status=states.magnum_status(cluster.status))
-    db_api.cluster_claim(cluster.uuid, states.UPDATE, 'ca_rotate')
-    work.start(request, 'ca_rotate', cluster.uuid)
+    db_api.cluster_claim(cluster.uuid, states.UPDATE, ca_rotation.OPERATION,
+                         args={'phase': ca_rotation.phase_to_resume(cluster)})
+    work.start(request, ca_rotation.OPERATION, cluster.uuid)
     return routing.Reply({'uuid': cluster.uuid}, 202)
 
 

@@ -58,7 +58,8 @@ kubectl_cmd() {
 
 kubeadm_cmd() {
     case "$*" in
-        "kubeconfig user"*) echo "apiVersion: v1"; echo "kind: Config" ;;
+        # Like kubeadm: the first CA certificate only.
+        "kubeconfig user"*) printf 'apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: FIRST-CA-ONLY\n' ;;
         "version -o short") cat "$STANDIN_DIR/version-kube" 2>/dev/null || echo v0.0.1 ;;
     esac
 }

@@ -9,6 +9,7 @@ use (sed, awk, tar, sha256sum...). The recorded command lines prove what
 the scripts did; nothing of the scripts is replaced.
 """
 
+import base64
 import hashlib
 import io
 import json
@@ -34,7 +35,7 @@ STANDINS = ('kubeadm', 'kubectl', 'kubelet', 'systemctl', 'containerd',
             'curl', 'modprobe', 'sysctl', 'sleep')
 REAL = ('bash', 'sh', 'sed', 'awk', 'tr', 'tail', 'head', 'cat', 'mkdir',
         'mv', 'cp', 'chmod', 'sha256sum', 'tar', 'gzip', 'grep', 'date',
-        'dirname', 'basename', 'seq', 'rm')
+        'dirname', 'basename', 'seq', 'rm', 'base64')
 CREDENTIALS = {
     '__AUTH_URL__': 'https://keystone.example.com/v3',
     '__REGION_NAME__': 'RegionOne', '__TRUSTEE_DOMAIN_ID__': 'dom',
@@ -126,7 +127,8 @@ class BootstrapScriptsTest(testtools.TestCase):
 
     def node(self, name, role='master', index='0', labels='', taints='',
              prefix=PREFIX, nodegroup_role=None, ip='10.0.0.10',
-             credentials=True, generation='1', public_sans=''):
+             credentials=True, generation='1', public_sans='',
+             rotating_to=None):
         """A node's root as cloud-init leaves it (the files of
         master.yaml / worker.yaml)."""
         root = self._dir('nodes', name)
@@ -152,11 +154,16 @@ class BootstrapScriptsTest(testtools.TestCase):
         self._write(os.path.join(etc, 'node.env'), node_env)
         self._write(os.path.join(etc, 'versions.env'), self.components)
         master = role == 'master'
+        # rotating_to: a second cluster whose CAs are trusted too (a CA
+        # rotation's first phase), as drivers/heat/bootstrap.py renders it.
+        hashes = self.cluster.ca_hash
+        if rotating_to is not None:
+            hashes += ',' + rotating_to.ca_hash
         self._write(os.path.join(etc, 'bootstrap.env'),
                     f"BOOTSTRAP_TOKEN='{self.cluster.token}'\n"
                     f"CERTIFICATE_KEY='"
                     f"{self.cluster.certificate_key if master else ''}'\n"
-                    f"CA_CERT_HASH='{self.cluster.ca_hash}'\n", 0o600)
+                    f"CA_CERT_HASH='{hashes}'\n", 0o600)
         self._write(os.path.join(etc, 'wc-notify'),
                     "curl -i -X POST -H 'X-Auth-Token: t0k' "
                     "-H 'Content-Type: application/json' "
@@ -166,6 +173,8 @@ class BootstrapScriptsTest(testtools.TestCase):
         if master:
             pki = os.path.join(root, 'etc', 'kubernetes', 'pki')
             for base, (cert, key) in self.cluster.pki.items():
+                if rotating_to is not None:
+                    cert += rotating_to.pki[base][0]
                 self._write(os.path.join(pki, base + '.crt'), cert)
                 self._write(os.path.join(pki, base + '.key'), key, 0o600)
             self._write(os.path.join(pki, 'sa.key'), self.cluster.sa_key,
@@ -259,7 +268,7 @@ class BootstrapScriptsTest(testtools.TestCase):
         self.assertIn('key: "node-role.kubernetes.io/control-plane"',
                       init_cfg)
         # Only the first master applies the add-ons, after init.
-        applied = [c[-1] for c in self.lines('kubectl') if 'apply' in c]
+        applied = [c[-1] for c in self.addon_applies()]
         self.assertEqual(
             ['cni', 'cloud-controller-manager', 'cinder-csi',
              'metrics-server'],
@@ -488,7 +497,58 @@ class BootstrapScriptsTest(testtools.TestCase):
                        f'{root}/etc/magnum-lite/bootstrap-admin.conf',
                        'delete', 'node', 'k8s-master-0',
                        '--ignore-not-found'], self.commands())
-        self.assertFalse([c for c in self.lines('kubectl') if 'apply' in c])
+        self.assertFalse(self.addon_applies())
+
+    def addon_applies(self):
+        """kubectl apply of add-ons (not of cluster-info)."""
+        return [c for c in self.lines('kubectl')
+                if 'apply' in c and '--server-side' not in c]
+
+    def test_masters_trust_every_ca_of_a_rotation(self):
+        new = Cluster()
+        bundle = self.cluster.pki['ca'][0] + new.pki['ca'][0]
+        encoded = base64.b64encode(bundle.encode()).decode()
+        first = self.node('k8s-master-0', rotating_to=new)
+        self.assertRan(self.run_node(first, 'k8s-master-0'))
+        self.knob('endpoint-up')
+        second = self.node('k8s-master-1', index='1', ip='10.0.0.11',
+                           rotating_to=new)
+        self.assertRan(self.run_node(second, 'k8s-master-1'))
+        for root in (first, second):
+            # The controller manager signs with the first CA alone.
+            self.assertEqual(self.cluster.pki['ca'][0], self.read(
+                root, 'etc/kubernetes/pki/ca-signing.crt'))
+            self.assertEqual(bundle, self.read(root,
+                                               'etc/kubernetes/pki/ca.crt'))
+            # The bootstrap kubeconfig trusts both, not kubeadm's first.
+            admin = self.read(root, 'etc/magnum-lite/bootstrap-admin.conf')
+            self.assertIn(f'    certificate-authority-data: {encoded}\n',
+                          admin)
+            self.assertNotIn('FIRST-CA-ONLY', admin)
+        init_cfg = self.read(first, 'etc/magnum-lite/kubeadm-init.yaml')
+        self.assertIn('controllerManager:\n  extraArgs:\n'
+                      '    - name: cluster-signing-cert-file\n'
+                      f'      value: "{first}/etc/kubernetes/pki/'
+                      'ca-signing.crt"\n', init_cfg)
+        # A node joining now accepts either CA in discovery.
+        join_cfg = self.read(second, 'etc/magnum-lite/kubeadm-join.yaml')
+        self.assertIn(f'caCertHashes: ["{self.cluster.ca_hash}", '
+                      f'"{new.ca_hash}"]', join_cfg)
+        # Both masters publish the bundle in cluster-info, after their
+        # kubeadm init or join, and restart the kubelet on its kubeconfig.
+        applies = [i for i, c in enumerate(self.commands())
+                   if c[0] == 'kubectl' and '--server-side' in c]
+        self.assertEqual(2, len(applies))
+        self.assertLess(self.index_of('kubeadm', 'init', '--config'),
+                        applies[0])
+        self.assertLess(self.index_of('kubeadm', 'join'), applies[1])
+        manifest = self.read(self.commands()[applies[1]][-1])
+        self.assertIn('name: cluster-info\n  namespace: kube-public\n',
+                      manifest)
+        self.assertIn(f'certificate-authority-data: {encoded}\n'
+                      '        server: https://10.0.0.100:6443\n', manifest)
+        self.assertEqual(2, self.commands().count(
+            ['systemctl', 'restart', 'kubelet']))
 
     def read(self, root, relative=None):
         path = root if relative is None else os.path.join(root, relative)

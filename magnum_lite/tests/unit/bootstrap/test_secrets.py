@@ -7,12 +7,14 @@ import testtools
 from cryptography import x509 as crypto_x509
 from cryptography.hazmat.primitives import serialization
 
+from magnum_lite.common import states
 from magnum_lite.common import x509
-from magnum_lite.conductor import provisioning
+from magnum_lite.conductor import certificates
 from magnum_lite.db import api as db_api
 from magnum_lite.drivers.heat import bootstrap
 from magnum_lite.drivers.heat import parameters
 from magnum_lite.tests import base
+from magnum_lite.tests.unit import test_ca_rotation
 
 load_tests = base.load_tests
 
@@ -75,14 +77,14 @@ class StoredSecretsTest(base.DbTestCase):
              'project_id': 'p1'})
         return db_api.cluster_create(
             {'name': 'c', 'cluster_template_id': template.uuid,
-             'project_id': 'p1', 'status': 'CREATE_IN_PROGRESS'},
+             'project_id': 'p1', 'status': states.CREATED},
             [{'name': 'default-master', 'role': 'master', 'node_count': 1,
               'project_id': 'p1', 'status': 'CREATE_IN_PROGRESS',
               'is_default': True}])
 
     def test_values_from_what_the_conductor_stored(self):
         cluster = self._cluster()
-        provisioning.ensure_certificates(cluster)
+        certificates.ensure_certificates(cluster)
         values = bootstrap.values(cluster.uuid)
         self.assertEqual(
             {'ca_cert', 'ca_key', 'etcd_ca_cert', 'etcd_ca_key',
@@ -99,12 +101,12 @@ class StoredSecretsTest(base.DbTestCase):
         # A stack update renders the same secrets (no node replacement);
         # a CA rotation leaves the token and certificate key alone.
         self.assertEqual(values, bootstrap.values(cluster.uuid))
-        provisioning.rotate_certificates(cluster)
+        test_ca_rotation.rotate_ca(cluster.uuid)
         rotated = bootstrap.values(cluster.uuid)
         self.assertNotEqual(values['ca_cert'], rotated['ca_cert'])
         self.assertEqual(
             (values['bootstrap_token'], values['certificate_key']),
             (rotated['bootstrap_token'], rotated['certificate_key']))
         # ensure_certificates is idempotent.
-        provisioning.ensure_certificates(cluster)
+        certificates.ensure_certificates(cluster)
         self.assertEqual(rotated, bootstrap.values(cluster.uuid))

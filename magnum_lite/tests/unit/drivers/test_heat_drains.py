@@ -173,7 +173,7 @@ class TendTest(testtools.TestCase):
     def test_which_operations_drain(self):
         self.assertTrue(drains.enabled('cluster_upgrade'))
         self.assertTrue(drains.enabled('credentials_rotate'))
-        self.assertFalse(drains.enabled('ca_rotate'))
+        self.assertTrue(drains.enabled('ca_rotate'))
         self.assertFalse(drains.enabled('cluster_resize'))
         CONF.set_override('drain_timeout', 0, 'kubernetes')
         self.assertFalse(drains.enabled('cluster_upgrade'))
