@@ -13,6 +13,7 @@ from magnum_lite.common import cluster_credentials
 from magnum_lite.common import context as ml_context
 from magnum_lite.common import exception
 from magnum_lite.common import key_store
+from magnum_lite.common import kubernetes
 from magnum_lite.common import states
 from magnum_lite.conductor import certificates
 from magnum_lite.conductor import cluster_lock
@@ -98,6 +99,8 @@ def settle(cluster, observation):
                         'Keystone, will retry: %s', cluster.uuid, err)
             return
         keys = certificates.stored_keys(cluster.uuid)
+        # This conductor's client certificate for the cluster (drains).
+        kubernetes.forget_credentials(cluster.uuid)
         db_api.cluster_destroy(cluster.uuid)
         key_store.delete_quietly(keys)
         LOG.info('Cluster %s deleted', cluster.uuid)

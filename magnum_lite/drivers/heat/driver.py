@@ -1,7 +1,6 @@
 """The Heat driver: a cluster is one Heat stack (plus one per extra
 nodegroup), built from heat-templates/kubernetes."""
 
-import datetime
 import logging
 
 from magnum_lite.common import cluster_credentials
@@ -42,9 +41,8 @@ def _tags(cluster):
 
 def _changed_at(stack):
     """When Heat last started an operation on the stack (naive UTC)."""
-    stamp = getattr(stack, 'updated_time', None) or stack.creation_time
-    return datetime.datetime.fromisoformat(stamp.rstrip('Z')).replace(
-        tzinfo=None)
+    return hooks.naive_utc(getattr(stack, 'updated_time', None) or
+                           stack.creation_time)
 
 
 def _identity(stack):

@@ -6,6 +6,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from magnum_lite.common import kubernetes
+from magnum_lite.common import x509 as ml_x509
 from magnum_lite.tests import base
 from magnum_lite.tests import fake_driver
 
@@ -190,10 +192,19 @@ class TestCertificates(base.FunctionalTestCase):
                              roles='reader', status=403)
         self.assert_error(response, 403, "Policy doesn't allow "
                                          "certificate:rotate_ca")
-        # Once the cluster is gone, so is its CA.
+        # The conductor's client certificate for the cluster (drains) is
+        # cached: the second call needs no CA key.
+        ca, key = ml_x509.generate_ca('drain-client')
+        issued = kubernetes.client_credentials(self.uuid, ca, lambda: key)
+        self.assertEqual(issued, kubernetes.client_credentials(
+            self.uuid, ca, self.fail))
+        # Once the cluster is gone, so is its CA, and that certificate:
+        # another would be issued (self.fail as the key loader).
         self.call('DELETE', f'/v1/clusters/{self.uuid}', status=204)
         self.wait_for(self.uuid, None)
         self.assert_error(self.ca(status=404), 404)
+        self.assertRaises(AssertionError, kubernetes.client_credentials,
+                          self.uuid, ca, self.fail)
 
     def rotation_phases(self):
         return [c[2]['phase'] for c in fake_driver.CALLS
