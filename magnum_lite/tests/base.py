@@ -104,6 +104,15 @@ class DbTestCase(TestCase):
                 sa.select(sa.func.count()).select_from(model)).scalar()
 
 
+class RealDriver(fixtures.Fixture):
+    """The installed drivers, with no fake in between (for tests that
+    drive the real Heat)."""
+
+    def _setUp(self):
+        registry.get.cache_clear()
+        self.addCleanup(registry.get.cache_clear)
+
+
 class Conductor(fixtures.Fixture):
     """A conductor on RabbitMQ with a private topic, fast periodics;
     on the run's vhost unless given another ``transport_url``."""

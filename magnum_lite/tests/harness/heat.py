@@ -224,3 +224,16 @@ class OneHeatTestCase(testtools.TestCase):
     def tearDownClass(cls):
         cls.heat.stop()
         super().tearDownClass()
+
+    def stacks(self):
+        """magnum-lite's stacks (named ``ml-...``) in this Heat."""
+        return [s for s in self.client.stacks.list()
+                if s.stack_name.startswith('ml-')]
+
+    def delete_stacks(self):
+        """Delete magnum-lite's stacks and wait until they are gone."""
+        stacks = self.stacks()
+        for stack in stacks:
+            self.client.stacks.delete(stack.id)
+        for stack in stacks:
+            self.heat.wait_for_stack(self.client, stack.id)

@@ -23,8 +23,7 @@ from magnum_lite.tests import services
 from magnum_lite.tests.harness import heat as heat_harness
 
 ENABLED = os.environ.get('MAGNUM_LITE_HEAT_TESTS', '1') != '0'
-SIMULATION_ENV = os.path.join(heat_harness.REPO, 'heat-templates',
-                              'simulation', 'environment.yaml')
+SIMULATION_ENV = heat_harness.SIMULATION_ENV
 TIMEOUT = 600
 
 
@@ -34,27 +33,17 @@ def _stack_name(event):
     return hooks.stack_identity(event).split('/', 1)[0]
 
 
-class HeatClusterTest(base.FunctionalTestCase):
+class HeatClusterTest(heat_harness.OneHeatTestCase,
+                      base.FunctionalTestCase):
     """One Heat for the class; the API in process, conductors real."""
 
     scenarios = [('mysql', {'backend': 'mysql'})]
     with_conductor = False
     fake_cloud = False
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.heat = heat_harness.HeatHarness().start()
-        cls.heat_client = cls.heat.client()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.heat.stop()
-        super().tearDownClass()
-
     def setUp(self):
         super().setUp()
-        self.useFixture(_RealDriver())
+        self.useFixture(base.RealDriver())
         self.conf.config(auth_mode='noauth', endpoint=self.heat.endpoint,
                          environment_files=[SIMULATION_ENV], group='heat')
         self.conf.config(transport_url=services.transport_url())
@@ -66,20 +55,10 @@ class HeatClusterTest(base.FunctionalTestCase):
 
     def start_conductor(self):
         self.useFixture(base.Conductor())
-        self.addCleanup(self._delete_stacks)
-
-    def _delete_stacks(self):
-        for stack in self.stacks():
-            self.heat_client.stacks.delete(stack.id)
-        for stack in self.stacks():
-            self.heat.wait_for_stack(self.heat_client, stack.id)
-
-    def stacks(self):
-        return [s for s in self.heat_client.stacks.list()
-                if s.stack_name.startswith('ml-')]
+        self.addCleanup(self.delete_stacks)
 
     def outputs(self, stack_id):
-        stack = self.heat_client.stacks.get(stack_id)
+        stack = self.client.stacks.get(stack_id)
         return {o['output_key']: o['output_value'] for o in stack.outputs}
 
     def wait_status(self, uuid, status, timeout=TIMEOUT):
@@ -142,7 +121,7 @@ class HeatClusterTest(base.FunctionalTestCase):
                 self.assertEqual(len(before[stack][key]), len(after[key]))
                 self.assertEqual(set(), set(before[stack][key]) &
                                  set(after[key]))
-            params = self.heat_client.stacks.get(stack).parameters
+            params = self.client.stacks.get(stack).parameters
             for name in ('master_generation', 'worker_generation',
                          'node_generation'):
                 if name in params:
@@ -151,7 +130,7 @@ class HeatClusterTest(base.FunctionalTestCase):
 
     def _updates(self, stack_id):
         """How many updates of the stack completed."""
-        top = self.heat_client.stacks.get(stack_id).stack_name
+        top = self.client.stacks.get(stack_id).stack_name
         return len([e for e in self._events(stack_id)
                     if e[:3] == (top, top, 'UPDATE_COMPLETE')])
 
@@ -262,7 +241,7 @@ class HeatClusterTest(base.FunctionalTestCase):
     def _replacement_starts(self, stack_id):
         """{node name: when Heat began making its new server} in the
         stack's last update (naive UTC, whole seconds)."""
-        events = self.heat_client.events.list(
+        events = self.client.events.list(
             stack_id, nested_depth=5, sort_dir='asc',
             filters={'resource_name': ['simulated']})
         stamps = {}
@@ -274,7 +253,7 @@ class HeatClusterTest(base.FunctionalTestCase):
             member = name.rsplit('-server-', 1)[0]
             stamps.setdefault(member, []).append(
                 datetime.datetime.fromisoformat(event.event_time.rstrip('Z')))
-        return {self.heat_client.stacks.get(member).parameters['name']:
+        return {self.client.stacks.get(member).parameters['name']:
                 times[-1] for member, times in stamps.items()}
 
     def test_upgrade_replaces_masters_one_at_a_time(self):
@@ -333,7 +312,7 @@ class HeatClusterTest(base.FunctionalTestCase):
         # replaced resource that ``booted`` depends on; the simulated
         # server is replaced inside its own nested stack, so its old
         # TestResource goes earlier: the events cannot show that step.)
-        params = self.heat_client.stacks.get(stack_id).parameters
+        params = self.client.stacks.get(stack_id).parameters
         self.assertEqual(str(generation), params['master_generation'])
         self.assertEqual(str(generation), params['worker_generation'])
         steps = self._member_steps(stack_id)
@@ -342,12 +321,12 @@ class HeatClusterTest(base.FunctionalTestCase):
             created = seen.index(('server', 'CREATE_COMPLETE'))
             self.assertIn(('booted', 'UPDATE_COMPLETE'), seen[created:],
                           (member, seen))
-        counts = {r.physical_resource_id for r in self.heat_client.resources
+        counts = {r.physical_resource_id for r in self.client.resources
                   .list(stack_id, nested_depth=3)
                   if r.resource_name == 'booted'}
         self.assertEqual(5, len(counts))
         for nested in counts:
-            self.assertEqual(str(generation), self.heat_client.stacks.get(
+            self.assertEqual(str(generation), self.client.stacks.get(
                 nested).parameters['count'])
 
     def _member_steps(self, stack_id):
@@ -378,7 +357,7 @@ class HeatClusterTest(base.FunctionalTestCase):
     def _events(self, stack_id):
         """All events of a stack and its nested stacks, oldest first, as
         (stack name, resource name, status, reason)."""
-        events = self.heat_client.events.list(stack_id, nested_depth=5,
+        events = self.client.events.list(stack_id, nested_depth=5,
                                               sort_dir='asc')
         result = []
         for event in events:
@@ -480,15 +459,6 @@ environment_files = {SIMULATION_ENV}
                                    stderr=subprocess.DEVNULL)
         self.addCleanup(process.kill)
         return process
-
-
-class _RealDriver(fixtures.Fixture):
-    """The installed drivers, with no fake in between."""
-
-    def _setUp(self):
-        from magnum_lite.drivers import registry
-        registry.get.cache_clear()
-        self.addCleanup(registry.get.cache_clear)
 
 
 load_tests = base.load_tests

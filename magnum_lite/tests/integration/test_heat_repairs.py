@@ -13,7 +13,6 @@ import os
 import tempfile
 import time
 
-import fixtures
 import testtools
 import yaml
 from testtools import content
@@ -31,27 +30,16 @@ TIMEOUT = 300
 
 
 @testtools.skipUnless(ENABLED, 'MAGNUM_LITE_HEAT_TESTS=0')
-class HeatRepairTest(base.FunctionalTestCase):
+class HeatRepairTest(heat_harness.OneHeatTestCase, base.FunctionalTestCase):
     """One Heat, one cluster: 1 master, 2 workers."""
 
     scenarios = [('mysql', {'backend': 'mysql'})]
     with_conductor = False
     fake_cloud = False
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.heat = heat_harness.HeatHarness().start()
-        cls.heat_client = cls.heat.client()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.heat.stop()
-        super().tearDownClass()
-
     def setUp(self):
         super().setUp()
-        self.useFixture(_RealDriver())
+        self.useFixture(base.RealDriver())
         self.conf.config(auth_mode='noauth', endpoint=self.heat.endpoint,
                          group='heat')
         self._boot_failures([])
@@ -71,19 +59,11 @@ class HeatRepairTest(base.FunctionalTestCase):
             heat_harness.SIMULATION_ENV, BOOT_FAILURES_ENV, path],
             group='heat')
 
-    def _delete_stacks(self):
-        stacks = [s for s in self.heat_client.stacks.list()
-                  if s.stack_name.startswith('ml-')]
-        for stack in stacks:
-            self.heat_client.stacks.delete(stack.id)
-        for stack in stacks:
-            self.heat.wait_for_stack(self.heat_client, stack.id)
-
     def _workers(self, stack_id):
         """``{index: {resource: physical id}}`` of the workers' members,
         plus ``server_id``, the server's id (the group's refs)."""
         members = {}
-        for r in self.heat_client.resources.list(stack_id, nested_depth=2):
+        for r in self.client.resources.list(stack_id, nested_depth=2):
             name = hooks.stack_identity(r).split('/')[0]
             parts = name.split('-')
             if 'workers' not in parts or r.resource_name not in (
@@ -92,7 +72,7 @@ class HeatRepairTest(base.FunctionalTestCase):
             index = parts[parts.index('workers') + 2]
             members.setdefault(index, {})[r.resource_name] = \
                 r.physical_resource_id
-        stack = self.heat_client.stacks.get(stack_id)
+        stack = self.client.stacks.get(stack_id)
         refs = {o['output_key']: o['output_value']
                 for o in stack.outputs}['worker_server_ids']
         for index, server_id in enumerate(refs):
@@ -111,7 +91,7 @@ class HeatRepairTest(base.FunctionalTestCase):
                                  master_lb_enabled=False,
                                  labels={'kube_tag': tag})
         self.useFixture(base.Conductor())
-        self.addCleanup(self._delete_stacks)
+        self.addCleanup(self.delete_stacks)
         uuid = self.create_cluster(wait=False, template='tpl-old',
                                    master_count=1, node_count=2)
         cluster = self.wait_for(uuid, 'CREATE_COMPLETE', timeout=TIMEOUT)
@@ -160,15 +140,6 @@ class HeatRepairTest(base.FunctionalTestCase):
         self.assertEqual(new_tag, cluster['coe_version'])
         self.addDetail('seconds', content.text_content(
             f'{time.monotonic() - t0:.0f}'))
-
-
-class _RealDriver(fixtures.Fixture):
-    """The installed drivers, with no fake in between."""
-
-    def _setUp(self):
-        from magnum_lite.drivers import registry
-        registry.get.cache_clear()
-        self.addCleanup(registry.get.cache_clear)
 
 
 load_tests = base.load_tests

@@ -32,7 +32,6 @@ from magnum_lite.tests import base
 from magnum_lite.tests.harness import heat as heat_harness
 from magnum_lite.tests.harness import rabbit_trace
 from magnum_lite.tests.integration import test_credentials_keystone as creds
-from magnum_lite.tests.integration import test_heat_clusters as heat_clusters
 
 ENABLED = os.environ.get('MAGNUM_LITE_HEAT_TESTS', '1') != '0'
 TIMEOUT = 900
@@ -42,22 +41,13 @@ PUBLIC = ('_cert', '_pub', 'ca_cert_hash')
 
 
 @testtools.skipUnless(ENABLED, 'MAGNUM_LITE_HEAT_TESTS=0')
-class SecretsNeverLeaveTest(creds.CredentialsTestBase):
+class SecretsNeverLeaveTest(heat_harness.OneHeatTestCase,
+                            creds.CredentialsTestBase):
     """One lifecycle, then a scan of every place a secret could leak."""
 
     backend = 'mysql'
     with_conductor = False
     fake_cloud = False
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.heat = heat_harness.HeatHarness().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.heat.stop()
-        super().tearDownClass()
 
     def setUp(self):
         self.bus = self.useFixture(rabbit_trace.TracedVhost())
@@ -65,13 +55,12 @@ class SecretsNeverLeaveTest(creds.CredentialsTestBase):
         # Everything every library logs, not only what a test shows.
         self.log = self.useFixture(fixtures.FakeLogger(
             level=logging.DEBUG, format='%(name)s %(levelname)s %(message)s'))
-        self.useFixture(heat_clusters._RealDriver())
+        self.useFixture(base.RealDriver())
         self.conf.config(auth_mode='noauth', endpoint=self.heat.endpoint,
-                         environment_files=[heat_clusters.SIMULATION_ENV],
+                         environment_files=[heat_harness.SIMULATION_ENV],
                          group='heat')
         # The credential rotation's drains find no Kubernetes API here.
         self.conf.config(unreachable_timeout=1, group='kubernetes')
-        self.heat_client = self.heat.client()
         self.responses = []
         self.secrets = {}
 
@@ -109,8 +98,8 @@ class SecretsNeverLeaveTest(creds.CredentialsTestBase):
         """Every parameter of every stack, nested ones too, as Heat's
         API returns them (while the stacks still exist)."""
         shown = []
-        for stack in self.heat_client.stacks.list(show_nested=True):
-            full = self.heat_client.stacks.get(stack.id)
+        for stack in self.client.stacks.list(show_nested=True):
+            full = self.client.stacks.get(stack.id)
             shown.append(f'{stack.stack_name}: {full.parameters}')
         return '\n'.join(shown)
 
@@ -126,7 +115,7 @@ class SecretsNeverLeaveTest(creds.CredentialsTestBase):
             'database encryption key': CONF.database.encryption_key,
         })
         self.useFixture(base.Conductor(transport_url=self.bus.url))
-        self.addCleanup(self._delete_stacks)
+        self.addCleanup(self.delete_stacks)
 
         self.create_template()
         uuid = self.create_cluster(wait=False, master_count=3,
@@ -173,12 +162,6 @@ class SecretsNeverLeaveTest(creds.CredentialsTestBase):
                  for name, secret in self.secrets.items()
                  if _needles(secret) & _found(text, _needles(secret))]
         self.assertEqual([], leaks)
-
-    def _delete_stacks(self):
-        for stack in self.heat_client.stacks.list():
-            if stack.stack_name.startswith('ml-'):
-                self.heat_client.stacks.delete(stack.id)
-                self.heat.wait_for_stack(self.heat_client, stack.id)
 
 
 def _needles(secret):
