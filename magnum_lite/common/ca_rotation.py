@@ -24,7 +24,6 @@ an upgrade between two phases) gives nodes a consistent trust. The API
 signs with the signing row and hands out the whole trusted bundle.
 """
 
-from magnum_lite.common import exception
 from magnum_lite.common import states
 from magnum_lite.common import x509
 from magnum_lite.db import api as db_api
@@ -46,13 +45,6 @@ KINDS = tuple(kind(ca_type, role) for ca_type in x509.CA_TYPES
               for role in (None, NEXT, PREVIOUS))
 
 
-def _get(cluster_uuid, row_kind):
-    try:
-        return db_api.certificate_get(cluster_uuid, row_kind)
-    except exception.CertificateNotFound:
-        return None
-
-
 def companion_kinds(ca_type):
     """The rows that may hold the CA trusted besides the signing one (at
     most one exists)."""
@@ -61,7 +53,7 @@ def companion_kinds(ca_type):
 
 def _companion(cluster_uuid, ca_type):
     for row_kind in companion_kinds(ca_type):
-        row = _get(cluster_uuid, row_kind)
+        row = db_api.certificate_find(cluster_uuid, row_kind)
         if row is not None:
             return row
     return None
@@ -89,9 +81,11 @@ def phase_to_resume(cluster):
     if cluster.status == states.UPDATE_FAILED and \
             cluster.operation == OPERATION and args.get('phase') in PHASES:
         return args['phase']
-    if _get(cluster.uuid, kind(x509.CA_TYPES[0], NEXT)) is not None:
+    if db_api.certificate_find(cluster.uuid,
+                               kind(x509.CA_TYPES[0], NEXT)) is not None:
         return TRUST
-    if _get(cluster.uuid, kind(x509.CA_TYPES[0], PREVIOUS)) is not None:
+    if db_api.certificate_find(cluster.uuid,
+                               kind(x509.CA_TYPES[0], PREVIOUS)) is not None:
         return SIGN
     return TRUST
 

@@ -23,12 +23,8 @@ def _new_ca(cluster):
 def _ensure(cluster, kinds_and_generators):
     """Create the rows of ``kinds_and_generators`` that do not exist."""
     for kind, generate in kinds_and_generators:
-        try:
-            db_api.certificate_get(cluster.uuid, kind)
-            continue
-        except exception.CertificateNotFound:
-            pass
-        _put(cluster, kind, *generate())
+        if db_api.certificate_find(cluster.uuid, kind) is None:
+            _put(cluster, kind, *generate())
 
 
 def ensure_certificates(cluster):
@@ -83,11 +79,5 @@ def _put(cluster, kind, public, key):
 
 def stored_keys(cluster_uuid, kinds=KINDS):
     """The ``private_key`` values of the cluster's certificate rows."""
-    values = []
-    for kind in kinds:
-        try:
-            values.append(db_api.certificate_get(cluster_uuid,
-                                                 kind).private_key)
-        except exception.CertificateNotFound:
-            pass
-    return values
+    rows = (db_api.certificate_find(cluster_uuid, kind) for kind in kinds)
+    return [row.private_key for row in rows if row is not None]

@@ -705,6 +705,14 @@ def certificate_get(cluster_uuid, ca_type):
     return row
 
 
+def certificate_find(cluster_uuid, ca_type):
+    """The stored CA (or key pair) row of a cluster, or None."""
+    try:
+        return certificate_get(cluster_uuid, ca_type)
+    except exception.CertificateNotFound:
+        return None
+
+
 def certificate_put(cluster_uuid, ca_type, certificate, private_key):
     """Store (or replace) a cluster CA; the key must already be
     encrypted."""

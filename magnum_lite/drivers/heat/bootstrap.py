@@ -22,7 +22,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from magnum_lite.common import ca_rotation
-from magnum_lite.common import exception
 from magnum_lite.common import key_store
 from magnum_lite.common import x509 as ml_x509
 from magnum_lite.db import api as db_api
@@ -76,9 +75,8 @@ def ca_cert_hash(ca_cert_pem):
 
 def _stored(cluster_uuid, kind):
     """(certificate or public key PEM, private key PEM) or None."""
-    try:
-        row = db_api.certificate_get(cluster_uuid, kind)
-    except exception.CertificateNotFound:
+    row = db_api.certificate_find(cluster_uuid, kind)
+    if row is None:
         return None
     return row.certificate, key_store.load(row.private_key)
 

@@ -30,6 +30,7 @@ conductor would need the old CA, which rotation has replaced.
 
 import logging
 
+from magnum_lite.common import ca_rotation
 from magnum_lite.common import exception
 from magnum_lite.common import kubernetes
 from magnum_lite.conf import CONF
@@ -38,7 +39,8 @@ from magnum_lite.drivers.heat import hooks
 
 LOG = logging.getLogger(__name__)
 
-DRAINED_OPERATIONS = ('cluster_upgrade', 'credentials_rotate', 'ca_rotate')
+DRAINED_OPERATIONS = ('cluster_upgrade', 'credentials_rotate',
+                      ca_rotation.OPERATION)
 SERVER = 'server'
 
 

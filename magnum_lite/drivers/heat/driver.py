@@ -3,6 +3,7 @@ nodegroup), built from heat-templates/kubernetes."""
 
 import logging
 
+from magnum_lite.common import ca_rotation
 from magnum_lite.common import cluster_credentials
 from magnum_lite.common import nodegroups as nodegroup_facts
 from magnum_lite.common import upgrades
@@ -24,7 +25,7 @@ LOG = logging.getLogger(__name__)
 TAG = 'magnum-lite'
 # Operations that change every node, extra nodegroups' too: a CA rotation
 # changes what every node trusts.
-EVERY_STACK = ('ca_rotate',)
+EVERY_STACK = (ca_rotation.OPERATION,)
 
 
 def stack_name(cluster, nodegroup=None):
