@@ -64,9 +64,9 @@ class FakeDriver(base.Driver):
             cluster.uuid]
         addresses = {}
         for index, ng in enumerate(nodegroups):
-            addresses[ng.uuid] = [f'10.0.{index}.{n + 10}'
+            addresses[ng.uuid] = [f'127.0.{index}.{n + 10}'
                                   for n in range(ng.node_count)]
         return base.Observation(base.COMPLETE, 'Stack completed', {
-            'api_address': 'https://10.0.0.5:6443',
+            'api_address': 'https://127.0.0.5:6443',
             'coe_version': 'v1.31.1',
             'nodegroups': addresses})

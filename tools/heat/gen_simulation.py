@@ -83,18 +83,27 @@ def uuid_byte(uuid, i):
     return hex2int("(%s).replace('-', '').substring(%d, 2)" % (uuid, 2 * i))
 
 
-def ip10(uuid, first=0):
-    """10.x.y.z from three bytes of a uuid; z in 2..254."""
-    return ("(let(_u => (%s)) -> '10.' + str(%s) + '.' + str(%s) + '.' + "
+# Every simulated address that anything may connect to is a loopback
+# address: Linux routes all of 127.0.0.0/8 to the loopback interface, so a
+# client that follows one (a drain, a health check, a curious operator)
+# reaches this machine and nothing else. Floating IPs keep a recognisable
+# second octet of their own.
+FLOATING_OCTET = 24
+
+
+def ip_loopback(uuid, first=0):
+    """127.x.y.z from three bytes of a uuid; z in 2..254."""
+    return ("(let(_u => (%s)) -> '127.' + str(%s) + '.' + str(%s) + '.' + "
             "str(%s mod 253 + 2))" % (uuid, uuid_byte('$_u', first),
                                       uuid_byte('$_u', first + 1),
                                       uuid_byte('$_u', first + 2)))
 
 
-def ip_fip(uuid):
-    """172.24.x.y from two bytes of a uuid; y in 2..254."""
-    return ("(let(_u => (%s)) -> '172.24.' + str(%s) + '.' + "
-            "str(%s mod 253 + 2))" % (uuid, uuid_byte('$_u', 0),
+def ip_floating(uuid):
+    """127.24.x.y from two bytes of a uuid; y in 2..254."""
+    return ("(let(_u => (%s)) -> '127.%d.' + str(%s) + '.' + "
+            "str(%s mod 253 + 2))" % (uuid, FLOATING_OCTET,
+                                      uuid_byte('$_u', 0),
                                       uuid_byte('$_u', 1)))
 
 
@@ -158,7 +167,7 @@ TENANT = "'admin'"
 # show: keys of the "show" attribute besides id and name.
 
 PORT_IP = "(%s or %s)" % (first_of('$.data.fixed_ips', 'ip_address'),
-                          ip10(ID))
+                          ip_loopback(ID))
 PORT_SUBNET = "(%s or %s)" % (first_of('$.data.fixed_ips', 'subnet'),
                               first_of('$.data.fixed_ips', 'subnet_id'))
 NET_ID = "($.data.network or $.data.network_id)"
@@ -166,8 +175,8 @@ SERVER_NETS = unflatten('$.data.networks')
 SERVER_IPS = ("(let(_id => $.data.id) -> let(_m => %s) -> "
               "switch($_m.len() = 0 => [%s], true => $_m.select("
               "$.get('fixed_ip', '') or %s or %s).toList()))"
-              % (SERVER_NETS, ip10('$_id'), ip_from_ref("$.get('port', '')"),
-                 ip10('$_id')))
+              % (SERVER_NETS, ip_loopback('$_id'),
+                 ip_from_ref("$.get('port', '')"), ip_loopback('$_id')))
 SERVER_NET_KEYS = ("(%s.select($.get('network', '') or 'private')"
                    ".toList())"
                    % SERVER_NETS)
@@ -191,8 +200,8 @@ SUBNET_POOLS = ("(%s or [{'start' => %s, 'end' => %s}])"
                    int2dotted('%s + 2' % dotted2int(SUBNET_NET)),
                    int2dotted('%s + %s - 2' % (dotted2int(SUBNET_NET),
                                                SUBNET_SIZE))))
-LB_VIP = "($.data.vip_address or %s)" % ip10(ID)
-FIP = "($.data.floating_ip_address or %s)" % ip_fip(ID)
+LB_VIP = "($.data.vip_address or %s)" % ip_loopback(ID)
+FIP = "($.data.floating_ip_address or %s)" % ip_floating(ID)
 KEY_PUBLIC = ("($.data.public_key or ('ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAB'"
               " + $.data.id.replace('-', '') + ' simulated'))")
 WC_URL = "('http://127.0.0.1:8000/v1/signal/' + $.data.id)"

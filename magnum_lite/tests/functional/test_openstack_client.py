@@ -191,11 +191,11 @@ class TestClusters(OpenStackClientTestCase):
             'master_count': 3, 'node_count': 2, 'keypair': 'kp',
             'master_flavor_id': 'm1.medium', 'flavor_id': 'm1.small',
             'labels': {'a': 'b'}, 'create_timeout': 60,
-            'discovery_url': None, 'api_address': 'https://10.0.0.5:6443',
+            'discovery_url': None, 'api_address': 'https://127.0.0.5:6443',
             'coe_version': 'v1.31.1', 'master_lb_enabled': True,
             'floating_ip_enabled': True, 'project_id': 'admin',
-            'master_addresses': ['10.0.0.10', '10.0.0.11', '10.0.0.12'],
-            'node_addresses': ['10.0.1.10', '10.0.1.11'],
+            'master_addresses': ['127.0.0.10', '127.0.0.11', '127.0.0.12'],
+            'node_addresses': ['127.0.1.10', '127.0.1.11'],
             'labels_overridden': {}, 'labels_added': {},
             'labels_skipped': {}}
         for key, value in expected.items():
@@ -276,7 +276,7 @@ class TestNodegroups(OpenStackClientTestCase):
             'is_default': False, 'status': 'CREATE_COMPLETE',
             'labels': {'x': 'y'}, 'labels_added': {'x': 'y'},
             'labels_skipped': {'a': 'b'}, 'labels_overridden': {},
-            'node_addresses': ['10.0.2.10', '10.0.2.11']}
+            'node_addresses': ['127.0.2.10', '127.0.2.11']}
         for key, value in expected.items():
             self.assertEqual(value, shown[key], key)
         shown = self.openstack('coe', 'nodegroup', 'show', cluster['uuid'],

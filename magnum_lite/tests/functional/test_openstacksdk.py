@@ -116,10 +116,10 @@ class TestClusters(OpenStackSDKTestCase):
             cluster.name, cluster.master_count, cluster.node_count,
             cluster.keypair))
         self.assertEqual(template.id, cluster.cluster_template_id)
-        self.assertEqual(['10.0.0.10', '10.0.0.11', '10.0.0.12'],
+        self.assertEqual(['127.0.0.10', '127.0.0.11', '127.0.0.12'],
                          cluster.master_addresses)
-        self.assertEqual(['10.0.1.10', '10.0.1.11'], cluster.node_addresses)
-        self.assertEqual('https://10.0.0.5:6443', cluster.api_address)
+        self.assertEqual(['127.0.1.10', '127.0.1.11'], cluster.node_addresses)
+        self.assertEqual('https://127.0.0.5:6443', cluster.api_address)
         self.assertEqual({'a': 'b'}, cluster.labels)
         self.assertIs(True, cluster.is_master_lb_enabled)
         self.assertEqual('admin', cluster.project_id)
