@@ -1,0 +1,153 @@
+"""The network guard of magnum-lite's tests, benchmarks and main job.
+
+No test, benchmark or demo of this project may send a packet beyond this
+machine: everything it talks to listens on the loopback interface. This
+module makes that a fact instead of a hope. Python imports it at start-up
+(``sitecustomize``) in every interpreter that has this folder on its
+``PYTHONPATH``; ``tools/netguard/activate.sh`` puts it there, with
+``MAGNUM_LITE_NETGUARD`` naming the run's record folder, for the tests,
+the benchmarks and the main job, and every process they start inherits
+both: magnum-lite, the real Heat, Keystone and Barbican (under uWSGI too),
+the ``openstack`` client, cloud-init and the fake services of the tests.
+
+An audit hook (PEP 578) sees every ``socket.connect`` (``connect_ex``
+too), ``socket.sendto`` and ``socket.sendmsg`` with an address. An
+Internet address outside 127.0.0.0/8 and ::1, or a host name other than
+``localhost``, is refused with ``PermissionError`` (EPERM, as a firewall
+would answer) before the system call, and recorded in
+``<record>/refused.log``, one JSON line naming the process and the
+address. Unix, netlink and other local families pass. Each guarded
+interpreter adds a line to ``<record>/processes.log``; ``report.py``
+reads both and fails the run when anything was refused.
+
+Name look-ups are not refused (a name in /etc/hosts is no packet), but
+those of names that are neither ``localhost`` nor an address go to
+``<record>/lookups.log`` for the report. Sockets that C libraries open
+themselves (libpq, libmysqlclient, uWSGI's own) do not pass through
+Python's socket module and are not seen; the configuration gives them
+loopback addresses.
+
+Standard library only: it runs in every virtualenv of the project.
+"""
+
+import errno
+import ipaddress
+import json
+import os
+import socket
+import sys
+
+RECORD_ENV = 'MAGNUM_LITE_NETGUARD'
+REFUSED = 'refused.log'
+PROCESSES = 'processes.log'
+LOOKUPS = 'lookups.log'
+
+_SENDS = frozenset(('socket.connect', 'socket.sendto', 'socket.sendmsg'))
+_INTERNET = (socket.AF_INET, socket.AF_INET6)
+_LOCAL_NAMES = frozenset(('localhost', 'localhost.localdomain',
+                          'ip6-localhost', 'ip6-loopback'))
+
+
+def is_local_name(host):
+    """Whether ``host`` (a name, not an address) is a name of loopback
+    (RFC 6761: ``localhost`` and every name under it)."""
+    host = host.lower().rstrip('.')
+    return host in _LOCAL_NAMES or host.endswith('.localhost')
+
+
+def loopback(host):
+    """Whether connecting to ``host`` (an address or a name, as Python's
+    socket module accepts it) stays on the loopback interface."""
+    if isinstance(host, bytes):
+        host = host.decode('ascii', 'replace')
+    try:
+        address = ipaddress.ip_address(host.split('%', 1)[0])
+    except ValueError:
+        return is_local_name(host)
+    if getattr(address, 'ipv4_mapped', None):
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def _describe(address):
+    host, port = address[0], address[1]
+    if isinstance(host, bytes):
+        host = host.decode('ascii', 'replace')
+    return f'[{host}]:{port}' if ':' in host else f'{host}:{port}'
+
+
+def _process():
+    try:
+        with open('/proc/self/cmdline', 'rb') as f:
+            argv = f.read().split(b'\0')
+        text = ' '.join(a.decode(errors='replace') for a in argv if a)
+        return ' '.join(text.split())[:200]
+    except OSError:
+        return sys.executable
+
+
+class Guard:
+    """The audit hook and its record (one per interpreter)."""
+
+    def __init__(self, record):
+        self.record = record
+
+    def write(self, name, entry):
+        """Append one JSON line to ``<record>/<name>``; a missing record
+        folder is said on stderr instead, never an error of the caller."""
+        line = json.dumps(dict(entry, pid=os.getpid(),
+                               process=_process())) + '\n'
+        try:
+            fd = os.open(os.path.join(self.record, name),
+                         os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, line.encode())
+            finally:
+                os.close(fd)
+        except OSError:
+            sys.stderr.write(f'netguard: {name}: {line}')
+
+    def __call__(self, event, args):
+        if event in _SENDS:
+            self._send(event, args)
+        elif event == 'socket.getaddrinfo':
+            self._lookup(args[0])
+
+    def _send(self, event, args):
+        sock, address = args[0], args[-1]
+        if sock.family not in _INTERNET or not isinstance(address, tuple):
+            return
+        if loopback(address[0]):
+            return
+        where = _describe(address)
+        self.write(REFUSED, {'event': event, 'address': where})
+        raise PermissionError(
+            errno.EPERM, f'netguard: {where} is outside 127.0.0.0/8 and '
+                         '::1; this run may not send packets there')
+
+    def _lookup(self, host):
+        if host is None:
+            return
+        if isinstance(host, bytes):
+            host = host.decode('ascii', 'replace')
+        if loopback(host):
+            return
+        try:
+            ipaddress.ip_address(host.split('%', 1)[0])
+            return      # an address: nothing is looked up
+        except ValueError:
+            pass
+        self.write(LOOKUPS, {'event': 'socket.getaddrinfo', 'name': host})
+
+
+def install(record):
+    """Guard this interpreter, recording in the folder ``record``."""
+    guard = Guard(record)
+    guard.write(PROCESSES, {'event': 'start'})
+    sys.addaudithook(guard)
+    return guard
+
+
+# Loaded under another name (report.py), it only defines.
+if __name__ == 'sitecustomize' and os.environ.get(RECORD_ENV):
+    install(os.environ[RECORD_ENV])
