@@ -203,6 +203,16 @@ def _provider_server_id(provider_id):
     return provider_id.rsplit('/', 1)[-1]
 
 
+def _registered_since(node, since):
+    """Whether the Node object was created at or after ``since`` (naive
+    UTC; None: never)."""
+    created = node.get('metadata', {}).get('creationTimestamp')
+    if since is None or not created:
+        return False
+    return _aware(datetime.datetime.fromisoformat(
+        created.replace('Z', '+00:00'))) >= _aware(since)
+
+
 def _reason(response, body):
     message = body.get('message') if isinstance(body, dict) else None
     return f'HTTP {response.status_code}: {message or response.reason}'
@@ -283,11 +293,14 @@ class Client:
         """Every Node object of the cluster."""
         return self._expect('GET', '/api/v1/nodes', (200,))[1]['items']
 
-    def find_node(self, server_id, server_name=None):
+    def find_node(self, server_id, server_name=None, registered_before=None):
         """Name of the node of the OpenStack server ``server_id`` (its
         ``spec.providerID``), else of the node named ``server_name``;
-        None when there is neither."""
-        nodes = self.list_nodes()
+        None when there is neither. With ``registered_before`` (naive
+        UTC), a Node created at or after that time does not count: it is
+        a replacement's, which a drain must leave alone."""
+        nodes = [node for node in self.list_nodes()
+                 if not _registered_since(node, registered_before)]
         for node in nodes:
             provider_id = node.get('spec', {}).get('providerID')
             if _provider_server_id(provider_id) == server_id:

@@ -24,8 +24,8 @@ A drain is one non-blocking pass per poll and gives up at the deadline
 (the pause's time plus ``[kubernetes] drain_timeout``; an API that cannot
 be reached at all, ``unreachable_timeout``), so a stuck drain delays an
 upgrade, never stops it; state lives in Heat (the pause event),
-so another conductor can take over. CA rotation is not drained: the
-conductor would need the old CA, which rotation has replaced.
+so another conductor can take over. Each phase of a CA rotation is
+drained too: the conductor trusts every CA of the rotation.
 """
 
 import logging
@@ -34,6 +34,7 @@ from magnum_lite.common import ca_rotation
 from magnum_lite.common import exception
 from magnum_lite.common import kubernetes
 from magnum_lite.conf import CONF
+from magnum_lite.drivers.heat import client as heat_client
 from magnum_lite.drivers.heat import generations
 from magnum_lite.drivers.heat import hooks
 
@@ -50,11 +51,46 @@ def enabled(operation):
             CONF.kubernetes.drain_timeout > 0)
 
 
-def environment(groups):
+def environment(groups, members=()):
     """Environment fragment pausing Heat before it updates the server of
-    every member of ``groups`` (ResourceGroup names)."""
-    return hooks.hooks_environment(
-        [(group, '*', SERVER) for group in groups], hooks.PRE_UPDATE)
+    every member of ``groups`` (ResourceGroup names), and of ``members``
+    (``(group, member index)`` pairs)."""
+    paths = [(group, '*', SERVER) for group in groups] + \
+        [(group, index, SERVER) for group, index in members]
+    return hooks.hooks_environment(paths, hooks.PRE_UPDATE)
+
+
+def behind(heat, stack, entry, params):
+    """``[(group, member index)]``: before an update of ``stack`` (a
+    heatclient stack of the entry template ``entry``) that failed, the
+    members whose ``generation`` is below their group's in ``params``.
+
+    A failed rolling update leaves its later batches undone; its retry
+    sends the same inputs, so no generation rises (generations.py), yet
+    Heat goes on replacing those members' servers: they are drained like
+    the first try's. Members already on the new generation are left
+    alone (their new nodes keep their pods). A stack that is not failed
+    costs no call; a failed one, one list and one call per member.
+    """
+    status = getattr(stack, 'stack_status', None) or ''
+    if not status.endswith('_FAILED'):
+        return []
+    groups = generations.GROUPS[entry]
+    found = []
+    try:
+        for member in heat.resources.list(
+                f'{stack.stack_name}/{stack.id}', nested_depth=1):
+            group = getattr(member, 'parent_resource', None)
+            if group not in groups or not member.physical_resource_id:
+                continue
+            current = heat.stacks.get(
+                member.physical_resource_id).parameters.get(
+                generations.MEMBER_GENERATION)
+            if int(current or 1) < int(params[groups[group]]):
+                found.append((group, member.resource_name))
+    except heat_client.ERRORS as err:
+        raise heat_client.translate(err) from err
+    return sorted(found)
 
 
 def tend(heat, cluster, stack_id, entry):
@@ -95,7 +131,7 @@ def _replacing(heat, cluster, hook, entry, targets, member):
     if group is None:
         return False
     target = targets.get(generations.GROUPS[entry][group])
-    if str(member.get('generation')) != str(target):
+    if str(member.get(generations.MEMBER_GENERATION)) != str(target):
         return False  # its batch is still to come
     server = heat.resources.get(hook.stack_identity, SERVER)
     return hooks.naive_utc(server.creation_time) < \
@@ -109,11 +145,16 @@ def _drained(cluster, hook, name):
     reach_deadline = kubernetes.reach_deadline(hook.paused_at)
     try:
         with kubernetes.connect(cluster) as api:
-            node = api.find_node(hook.physical_resource_id, name)
+            # A Node registered since the operation began is a
+            # replacement's: Heat revisits replaced members in later
+            # batches, and a fresh node must keep its pods.
+            node = api.find_node(
+                hook.physical_resource_id, name,
+                registered_before=cluster.operation_started_at)
             if node is None:
-                LOG.info('No Kubernetes node for server %s (%s) of cluster '
-                         '%s; nothing to drain', hook.physical_resource_id,
-                         name, cluster.uuid)
+                LOG.info('No Kubernetes node from before this operation for '
+                         'server %s (%s) of cluster %s; nothing to drain',
+                         hook.physical_resource_id, name, cluster.uuid)
                 return True
             result = api.drain(node, deadline)
             if result.done:

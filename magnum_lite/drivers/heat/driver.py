@@ -175,9 +175,12 @@ class HeatDriver(base.Driver):
         previous = getattr(current, 'parameters', None)
         replaced = generations.assign(entry, params, previous)
         arguments = templates.stack_arguments(entry, _addons(entry, params))
-        if replaced and drains.enabled(operation):
-            arguments['environment'] = hooks.merge_environment(
-                arguments['environment'], drains.environment(replaced))
+        if drains.enabled(operation):
+            behind = drains.behind(self.heat, current, entry, params)
+            if replaced or behind:
+                arguments['environment'] = hooks.merge_environment(
+                    arguments['environment'],
+                    drains.environment(replaced, behind))
         # A stack update replaces the tags too: send them again, or the
         # stack drops out of the tag-filtered list the sync reads.
         self._call(self.heat.stacks.update, name, parameters=params,

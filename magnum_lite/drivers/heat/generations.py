@@ -40,7 +40,7 @@ GROUPS = {
 FINGERPRINTS = 'node_fingerprints'
 # What the member reads to build the node, besides the generation itself.
 _MEMBER_INPUTS = ('cloud_config', ('server', 'image'))
-_MEMBER_GENERATION = 'generation'
+MEMBER_GENERATION = 'generation'
 
 
 def _params_in(node):
@@ -69,7 +69,7 @@ def _member_inputs(member):
             names |= _params_in(resources[resource]['properties'][prop])
         else:
             names |= _params_in(resources[entry])
-    return names - {_MEMBER_GENERATION}
+    return names - {MEMBER_GENERATION}
 
 
 def inputs(entry):

@@ -202,6 +202,21 @@ class FindNodeTest(KubeTestCase):
         self.assertIsNone(client.find_node('nope', 'absent'))
         self.assertIsNone(client.find_node('nope'))
 
+    def test_nodes_registered_since_do_not_count(self):
+        started = datetime.datetime(2026, 12, 5, 10, 0, 0)
+        self.kube.add_node('old', provider_id=f'openstack:///{SERVER_ID}',
+                           created_at=datetime.datetime(
+                               2026, 12, 5, 9, 59, 59, tzinfo=datetime.UTC))
+        self.kube.add_node('fresh', provider_id='openstack:///new-id',
+                           created_at=datetime.datetime(
+                               2026, 12, 5, 10, 0, 0, tzinfo=datetime.UTC))
+        client = self.client()
+        self.assertEqual('old', client.find_node(
+            SERVER_ID, registered_before=started))
+        self.assertIsNone(client.find_node(
+            'new-id', 'fresh', registered_before=started))
+        self.assertEqual('fresh', client.find_node('new-id', 'fresh'))
+
 
 class DrainTest(KubeTestCase):
 
@@ -352,7 +367,7 @@ class ConnectTest(base.DbTestCase):
         self.assertRaises(exception.KubernetesUnavailable,
                           kubernetes.connect, cluster)
         db_api.cluster_update(cluster.uuid,
-                              {'api_address': 'https://10.0.0.5:6443'})
+                              {'api_address': 'https://127.0.0.5:6443'})
         cluster = db_api.cluster_get(cluster.uuid)
         err = self.assertRaises(exception.KubernetesUnavailable,
                                 kubernetes.connect, cluster)

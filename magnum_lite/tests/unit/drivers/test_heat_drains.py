@@ -57,7 +57,8 @@ class FakeAPI:
     def __exit__(self, *exc):
         pass
 
-    def find_node(self, server_id, name):
+    def find_node(self, server_id, name, registered_before=None):
+        self.calls.append(('find', name, registered_before))
         return name if name in self.nodes else None
 
     def drain(self, node, deadline):
@@ -117,7 +118,10 @@ class TendTest(testtools.TestCase):
         api = self.api(FakeAPI({'k8s-worker-1', 'k8s-worker-0',
                                 'k8s-master-2'}))
         drains.tend(heat, self.cluster, TOP, templates.CLUSTER)
-        self.assertEqual([('drain', 'k8s-worker-1'),
+        # Only a Node from before the operation counts: a newer one is a
+        # replacement's (kubernetes.Client.find_node).
+        self.assertEqual([('find', 'k8s-worker-1', STARTED),
+                          ('drain', 'k8s-worker-1'),
                           ('delete', 'k8s-worker-1')], api.calls)
         self.assertEqual(sorted([batch, later, done]), sorted(self.cleared))
 
@@ -138,7 +142,7 @@ class TendTest(testtools.TestCase):
         self.pause(batch)
         api = self.api(FakeAPI(set()))
         drains.tend(heat, self.cluster, TOP, templates.CLUSTER)
-        self.assertEqual([], api.calls)
+        self.assertEqual([('find', 'k8s-worker-0', STARTED)], api.calls)
         self.assertEqual([batch], self.cleared)
 
     def test_unreachable_api_is_tried_for_unreachable_timeout(self):
@@ -161,7 +165,7 @@ class TendTest(testtools.TestCase):
         self.pause(batch)
         api = self.api(FakeAPI({'k8s-gpu-0'}))
         drains.tend(heat, self.cluster, TOP, templates.NODEGROUP)
-        self.assertEqual(('drain', 'k8s-gpu-0'), api.calls[0])
+        self.assertEqual(('drain', 'k8s-gpu-0'), api.calls[1])
 
     def test_heat_trouble_is_logged_not_raised(self):
         self.useFixture(fixtures.MockPatchObject(
@@ -183,3 +187,60 @@ class TendTest(testtools.TestCase):
             {'resource_registry': {'resources': {
                 'masters': {'*': {'server': {'hooks': ['pre-update']}}}}}},
             drains.environment(['masters']))
+
+    def test_environment_pauses_servers_of_single_members(self):
+        self.assertEqual(
+            {'resource_registry': {'resources': {
+                'masters': {'*': {'server': {'hooks': ['pre-update']}}},
+                'workers': {'0': {'server': {'hooks': ['pre-update']}}}}}},
+            drains.environment(['masters'], [('workers', '0')]))
+
+
+class _Listing:
+    """resources.list and stacks.get of python-heatclient for behind()."""
+
+    def __init__(self, members):
+        self.members = members        # (group, index, stack id, generation)
+        self.listed = []
+        self.resources = types.SimpleNamespace(list=self._list)
+        self.stacks = types.SimpleNamespace(get=self._get)
+
+    def _list(self, identity, nested_depth):
+        self.listed.append((identity, nested_depth))
+        top = [types.SimpleNamespace(resource_name=g, parent_resource=None,
+                                     physical_resource_id=f'{g}-id')
+               for g in ('masters', 'workers', 'api_lb')]
+        return top + [types.SimpleNamespace(
+            resource_name=index, parent_resource=group,
+            physical_resource_id=stack_id)
+            for group, index, stack_id, _ in self.members]
+
+    def _get(self, stack_id):
+        [generation] = [g for _, _, s, g in self.members if s == stack_id]
+        return types.SimpleNamespace(parameters={'generation': generation})
+
+
+class BehindTest(testtools.TestCase):
+    """The members a retried rolling update still has to replace."""
+
+    def stack(self, status):
+        return types.SimpleNamespace(stack_name='ml-c0ffee', id='top-id',
+                                     stack_status=status)
+
+    def test_members_on_an_older_generation(self):
+        heat = _Listing([('masters', '0', 'm0', '2'),
+                         ('masters', '1', 'm1', '1'),
+                         ('workers', '0', 'w0', '1'),
+                         ('workers', '1', 'w1', '3')])
+        params = {'master_generation': 2, 'worker_generation': 3}
+        self.assertEqual([('masters', '1'), ('workers', '0')], drains.behind(
+            heat, self.stack('UPDATE_FAILED'), templates.CLUSTER, params))
+        self.assertEqual([('ml-c0ffee/top-id', 1)], heat.listed)
+
+    def test_a_stack_that_did_not_fail_costs_no_call(self):
+        heat = _Listing([('masters', '0', 'm0', '1')])
+        for status in ('UPDATE_COMPLETE', 'CREATE_COMPLETE', None):
+            self.assertEqual([], drains.behind(
+                heat, self.stack(status), templates.CLUSTER,
+                {'master_generation': 2, 'worker_generation': 1}))
+        self.assertEqual([], heat.listed)
