@@ -1,15 +1,23 @@
 """A fake Kubernetes API server over real mutual TLS, for tests.
 
-:class:`FakeKube` serves HTTPS on a free port of 127.0.0.1 from a thread.
-Its serving certificate (SANs 127.0.0.1 and localhost) is signed by
-``serving_ca`` (default: ``ca``), and it requires a client certificate
-that chains to ``ca`` (``ssl.CERT_REQUIRED``), so a client's TLS set-up is
-checked for real. Usage::
+:class:`FakeKube` serves HTTPS from a thread, on a free port of 127.0.0.1
+or on the loopback address and port it is given (``bind``): the simulated
+cloud's API addresses are loopback addresses, so a fake can listen where
+a cluster's ``api_address`` points and the conductor reaches it unchanged.
+Its serving certificate (SANs 127.0.0.1, localhost and ``addresses``) is
+signed by ``serving_ca`` (default: ``ca``), and it requires a client
+certificate that chains to ``ca`` (``ssl.CERT_REQUIRED``), so a client's
+TLS set-up is checked for real. Usage::
 
     kube = self.useFixture(fake_kube.FakeKube((ca_cert, ca_key)))
     kube.add_node('worker-0', provider_id='openstack:///<server uuid>')
     kube.add_pod('default', 'web-1', 'worker-0', pdb_blocks=1)
     ... kube.url, kube.requests, kube.nodes, kube.pods ...
+
+:func:`for_cluster` is the API of one cluster of the tests: on its
+``api_address``, with the CAs stored for it (it follows a CA rotation as
+the cluster's API servers would), and nodes that register again after
+their Node object is deleted, as a replacement server's kubelet does.
 
 It implements only what ``common.kubernetes`` uses: ``GET /api/v1/nodes``,
 ``GET``, ``PATCH`` (merge patch) and ``DELETE`` ``/api/v1/nodes/{name}``,
@@ -20,8 +28,9 @@ less each time). Errors are Kubernetes ``Status`` objects.
 
 State: ``nodes`` (name -> :class:`Node`), ``pods`` ((namespace, name) ->
 :class:`Pod`); ``requests``, every request as :class:`Request` (with the
-client certificate's CN and O); ``handshake_errors``, the TLS
-handshakes that failed (text of the error).
+client certificate's CN and O); ``deleted_nodes``, the names of the Node
+objects deleted, in order; ``handshake_errors``, the TLS handshakes that
+failed (text of the error).
 """
 
 import dataclasses
@@ -29,6 +38,7 @@ import datetime
 import http.server
 import ipaddress
 import json
+import logging
 import os
 import re
 import ssl
@@ -53,14 +63,18 @@ class Node:
     name: str
     provider_id: str = None
     unschedulable: bool = False
+    created_at: datetime.datetime = dataclasses.field(
+        default_factory=lambda: datetime.datetime.now(datetime.UTC))
 
     def to_json(self):
         spec = {'unschedulable': self.unschedulable} \
             if self.unschedulable else {}
         if self.provider_id:
             spec['providerID'] = self.provider_id
+        stamp = self.created_at.strftime('%Y-%m-%dT%H:%M:%SZ')
         return {'kind': 'Node', 'apiVersion': 'v1',
-                'metadata': {'name': self.name}, 'spec': spec}
+                'metadata': {'name': self.name, 'creationTimestamp': stamp},
+                'spec': spec}
 
 
 @dataclasses.dataclass
@@ -113,9 +127,11 @@ def _list(kind, items):
 
 def serving_certificate(ca_cert_pem, ca_key_pem, addresses=()):
     """(certificate PEM, key PEM) for 127.0.0.1/localhost and
-    ``addresses`` (IP strings), signed by the CA."""
+    ``addresses`` (IP strings), signed by the CA (the first certificate of
+    ``ca_cert_pem``)."""
     key = ec.generate_private_key(ec.SECP256R1())
-    ca_cert = x509.load_pem_x509_certificate(ca_cert_pem.encode())
+    # A bundle's first certificate signs.
+    ca_cert = x509.load_pem_x509_certificates(ca_cert_pem.encode())[0]
     ca_key = serialization.load_pem_private_key(ca_key_pem.encode(), None)
     now = datetime.datetime.now(datetime.UTC)
     cert = (x509.CertificateBuilder()
@@ -162,7 +178,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         # The handshake happens here, in this connection's thread, so a
         # client that fails it cannot stall the accepting thread.
         try:
-            self.request = self.server.tls.wrap_socket(
+            self.request = self.server.kube.tls_context().wrap_socket(
                 self.request, server_side=True)
         except (ssl.SSLError, OSError) as err:
             self.server.kube.handshake_errors.append(str(err))
@@ -201,13 +217,21 @@ class _Server(http.server.ThreadingHTTPServer):
 
 class FakeKube(fixtures.Fixture):
     """A fake Kubernetes API (see the module docstring). ``ca`` and
-    ``serving_ca`` are (certificate PEM, key PEM)."""
+    ``serving_ca`` are (certificate PEM, key PEM), or callables that
+    return them, asked at each TLS handshake; a certificate PEM may be a
+    bundle, whose first certificate signs and all of which are trusted.
+    ``bind``: the (loopback address, port) to listen on. ``reregister``:
+    a deleted Node comes back at once, fresh, as the kubelet of a
+    replacement server that keeps the name registers it."""
 
-    def __init__(self, ca, serving_ca=None, addresses=()):
+    def __init__(self, ca, serving_ca=None, addresses=(),
+                 bind=('127.0.0.1', 0), reregister=False):
         super().__init__()
         self.ca = ca
         self.serving_ca = serving_ca or ca
         self.addresses = tuple(addresses)
+        self.bind = bind
+        self.reregister = reregister
         self.nodes = {}
         self.pods = {}
         self.requests = []
@@ -215,21 +239,12 @@ class FakeKube(fixtures.Fixture):
         self.handshake_errors = []
         self.url = None
         self._lock = threading.Lock()
+        self._contexts = {}
 
     def _setUp(self):
-        files = self.useFixture(fixtures.TempDir()).path
-        cert_file = os.path.join(files, 'serving.crt')
-        key_file = os.path.join(files, 'serving.key')
-        cert, key = serving_certificate(*self.serving_ca, self.addresses)
-        for path, text in ((cert_file, cert), (key_file, key)):
-            with open(path, 'w') as out:
-                out.write(text)
-        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        tls.load_cert_chain(cert_file, key_file)
-        tls.verify_mode = ssl.CERT_REQUIRED
-        tls.load_verify_locations(cadata=self.ca[0])
-        server = _Server(('127.0.0.1', 0), _Handler)
-        server.tls = tls
+        self._files = self.useFixture(fixtures.TempDir()).path
+        self.tls_context()      # a bad CA fails here, not in a handshake
+        server = _Server(self.bind, _Handler)
         server.kube = self
         # A short poll: shutdown() waits for it, once per test.
         thread = threading.Thread(target=server.serve_forever,
@@ -238,12 +253,38 @@ class FakeKube(fixtures.Fixture):
         thread.start()
         self.addCleanup(server.server_close)
         self.addCleanup(server.shutdown)
-        self.port = server.server_address[1]
-        self.url = f'https://127.0.0.1:{self.port}'
+        host, self.port = server.server_address[:2]
+        self.url = f'https://{host}:{self.port}'
 
-    def add_node(self, name, provider_id=None):
-        """Add a node; returns it."""
-        self.nodes[name] = Node(name, provider_id)
+    def tls_context(self):
+        """The server's TLS context for the CAs of the moment (one per
+        set of CAs: a rotation changes them)."""
+        ca = self.ca() if callable(self.ca) else self.ca
+        serving = self.serving_ca() if callable(self.serving_ca) \
+            else self.serving_ca
+        with self._lock:
+            context = self._contexts.get((ca, serving))
+            if context is None:
+                context = self._contexts[(ca, serving)] = \
+                    self._new_context(ca, serving, len(self._contexts))
+            return context
+
+    def _new_context(self, ca, serving, index):
+        cert_file = os.path.join(self._files, f'serving-{index}.crt')
+        key_file = os.path.join(self._files, f'serving-{index}.key')
+        cert, key = serving_certificate(*serving, self.addresses)
+        for path, text in ((cert_file, cert), (key_file, key)):
+            with open(path, 'w') as out:
+                out.write(text)
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(cert_file, key_file)
+        tls.verify_mode = ssl.CERT_REQUIRED
+        tls.load_verify_locations(cadata=ca[0])
+        return tls
+
+    def add_node(self, name, provider_id=None, **fields):
+        """Add a node (more fields of :class:`Node`); returns it."""
+        self.nodes[name] = Node(name, provider_id, **fields)
         return self.nodes[name]
 
     def add_pod(self, namespace, name, node_name, **fields):
@@ -305,6 +346,8 @@ class FakeKube(fixtures.Fixture):
         if node is None:
             return _status(404, 'NotFound', f'nodes "{name}" not found')
         self.deleted_nodes.append(name)
+        if self.reregister:
+            self.nodes[name] = Node(name)
         return 200, node.to_json()
 
     def _evict(self, request, namespace, name):
@@ -323,3 +366,46 @@ class FakeKube(fixtures.Fixture):
         del self.pods[(namespace, name)]
         return 201, {'kind': 'Status', 'apiVersion': 'v1', 'metadata': {},
                      'status': 'Success', 'code': 201}
+
+
+def for_cluster(cluster_uuid, api_address, nodes=()):
+    """A :class:`FakeKube` fixture as the Kubernetes API of a cluster of
+    the tests: listening on the host and port of its ``api_address`` (a
+    loopback address of the simulated cloud), serving and trusting the
+    Kubernetes CAs stored for the cluster, as they are at each handshake
+    (the signing CA's certificate first, every trusted CA accepted), with
+    ``nodes`` registered and registering again when deleted."""
+    from magnum_lite.drivers.heat import bootstrap
+
+    def cluster_ca():
+        values = bootstrap.values(cluster_uuid)
+        return values['ca_cert'], values['ca_key']
+
+    url = urllib.parse.urlsplit(api_address)
+    kube = FakeKube(cluster_ca, addresses=[url.hostname],
+                    bind=(url.hostname, url.port or 443), reregister=True)
+    # Registered while the cluster was built, before any operation the
+    # test starts (Kubernetes time stamps have whole seconds).
+    built = datetime.datetime.now(datetime.UTC) - datetime.timedelta(
+        minutes=1)
+    for name in nodes:
+        kube.add_node(name, created_at=built)
+    return kube
+
+
+class NoUndrainedNodes(fixtures.Fixture):
+    """Fails the test, at its end, if the conductor replaced a node
+    without draining it (the Kubernetes API could not be reached): a test
+    that drains serves the cluster's API with :func:`for_cluster`."""
+
+    def _setUp(self):
+        self.log = self.useFixture(fixtures.FakeLogger(
+            name='magnum_lite.drivers.heat.drains', level=logging.DEBUG))
+        self.addCleanup(self._check)
+
+    def _check(self):
+        undrained = [line for line in self.log.output.splitlines()
+                     if 'undrained' in line]
+        if undrained:
+            raise AssertionError('nodes replaced undrained:\n' +
+                                 '\n'.join(undrained))

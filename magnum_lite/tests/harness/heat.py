@@ -230,6 +230,16 @@ class OneHeatTestCase(testtools.TestCase):
         return [s for s in self.client.stacks.list()
                 if s.stack_name.startswith('ml-')]
 
+    def node_names(self, stack_id):
+        """The names of the servers of a cluster or nodegroup stack, as
+        their nodes register in Kubernetes (each member's ``name``)."""
+        from magnum_lite.drivers.heat import hooks
+        resources = self.client.resources.list(stack_id, nested_depth=3)
+        members = {hooks.stack_identity(r) for r in resources
+                   if r.resource_name == 'server'}
+        return sorted(self.client.stacks.get(member).parameters['name']
+                      for member in members if member)
+
     def delete_stacks(self):
         """Delete magnum-lite's stacks and wait until they are gone."""
         stacks = self.stacks()

@@ -4,6 +4,7 @@ Real RabbitMQ, real MariaDB, real Heat (simulated cloud at the edge), the
 real Heat driver. Set MAGNUM_LITE_HEAT_TESTS=0 to skip.
 """
 
+import collections
 import datetime
 import os
 import signal
@@ -12,7 +13,6 @@ import sys
 import tempfile
 import time
 
-import fixtures
 import testtools
 import yaml
 
@@ -20,6 +20,7 @@ from magnum_lite.drivers.heat import hooks
 from magnum_lite.drivers.heat import versions
 from magnum_lite.tests import base
 from magnum_lite.tests import services
+from magnum_lite.tests.harness import fake_kube
 from magnum_lite.tests.harness import heat as heat_harness
 
 ENABLED = os.environ.get('MAGNUM_LITE_HEAT_TESTS', '1') != '0'
@@ -27,12 +28,12 @@ SIMULATION_ENV = heat_harness.SIMULATION_ENV
 TIMEOUT = 600
 
 
-@testtools.skipUnless(ENABLED, 'MAGNUM_LITE_HEAT_TESTS=0')
 def _stack_name(event):
     """The name of the stack a Heat event belongs to."""
     return hooks.stack_identity(event).split('/', 1)[0]
 
 
+@testtools.skipUnless(ENABLED, 'MAGNUM_LITE_HEAT_TESTS=0')
 class HeatClusterTest(heat_harness.OneHeatTestCase,
                       base.FunctionalTestCase):
     """One Heat for the class; the API in process, conductors real."""
@@ -47,9 +48,10 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
         self.conf.config(auth_mode='noauth', endpoint=self.heat.endpoint,
                          environment_files=[SIMULATION_ENV], group='heat')
         self.conf.config(transport_url=services.transport_url())
-        # The simulated cloud's API addresses exist nowhere: upgrades
-        # without a fake Kubernetes API replace nodes undrained after 1 s.
+        # Operations that drain serve the cluster's API (serve_kube); one
+        # that did not would give up on it after 1 s and fail the test.
         self.conf.config(unreachable_timeout=1, group='kubernetes')
+        self.useFixture(fake_kube.NoUndrainedNodes())
         self.create_template(network_driver='calico',
                              external_network_id='public')
 
@@ -104,9 +106,11 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
         """A CA rotation: three rolling replacements of every node, the
         extra nodegroup's too (trust both CAs, sign with the new, drop the
         old), each a node generation."""
-        # No drain pauses: the upgrade test has them.
-        self.conf.config(drain_timeout=0, group='kubernetes')
         path = f'/v1/certificates/{uuid}'
+        cluster = self.call('GET', f'/v1/clusters/{uuid}').json
+        nodes = self.node_names(stack_id) + \
+            self.node_names(nodegroup_stack_id)
+        kube = self.serve_kube(uuid, cluster['api_address'], nodes)
         ca = self.call('GET', path).json['pem']
         stacks = {stack_id: ('master_server_ids', 'worker_server_ids'),
                   nodegroup_stack_id: ('server_ids',)}
@@ -127,6 +131,11 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
                 if name in params:
                     self.assertEqual('4', params[name], name)
             self.assertEqual(updates[stack] + 3, self._updates(stack))
+        # Each phase drained every node before Heat replaced it, through
+        # the cluster's API as its CAs were at the time.
+        self.assertEqual(dict.fromkeys(nodes, 3),
+                         collections.Counter(kube.deleted_nodes))
+        self.assertEqual([], kube.handshake_errors)
 
     def _updates(self, stack_id):
         """How many updates of the stack completed."""
@@ -160,11 +169,11 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
         self.start_conductor()
         uuid = self.create_cluster(wait=False, template='tpl-old')
         cluster = self.wait_status(uuid, 'CREATE_COMPLETE')
-        kube = self._fake_kube(uuid, cluster['api_address'])
         nodes = [f'c1-default-master-{i}' for i in range(3)] + \
             [f'c1-default-worker-{i}' for i in range(2)]
+        self.assertEqual(nodes, self.node_names(cluster['cluster_id']))
+        kube = self.serve_kube(uuid, cluster['api_address'], nodes)
         for i, node in enumerate(nodes):
-            kube.add_node(node)
             kube.add_pod('default', f'web-{i}', node,
                          owner_kind='ReplicaSet')
             kube.add_pod('kube-system', f'calico-node-{i}', node,
@@ -211,32 +220,11 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
                 self.assertLessEqual(replaced[before], cordoned[after],
                                      (before, after))
 
-    def _fake_kube(self, uuid, api_address):
-        """A fake Kubernetes API for the cluster: serving certificate
-        from the cluster CA for the API address, which connections from
-        this process reach on 127.0.0.1 (the simulated cloud's addresses
-        exist nowhere)."""
-        from urllib import parse
-
-        import urllib3.util.connection
-
-        from magnum_lite.drivers.heat import bootstrap
-        from magnum_lite.tests.harness import fake_kube
-
-        ca = bootstrap.values(uuid)
-        host = parse.urlsplit(api_address).hostname
-        kube = self.useFixture(fake_kube.FakeKube(
-            (ca['ca_cert'], ca['ca_key']), addresses=[host]))
-        connect = urllib3.util.connection.create_connection
-
-        def redirected(address, *args, **kwargs):
-            if address[0] == host:
-                address = ('127.0.0.1', kube.port)
-            return connect(address, *args, **kwargs)
-
-        self.useFixture(fixtures.MonkeyPatch(
-            'urllib3.util.connection.create_connection', redirected))
-        return kube
+    def serve_kube(self, uuid, api_address, nodes):
+        """The cluster's Kubernetes API, a fake listening on its loopback
+        ``api_address``, with ``nodes`` registered."""
+        return self.useFixture(fake_kube.for_cluster(uuid, api_address,
+                                                     nodes))
 
     def _replacement_starts(self, stack_id):
         """{node name: when Heat began making its new server} in the
@@ -264,11 +252,14 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
         self.assertEqual(old_tag, cluster['coe_version'])
         stack_id = cluster['cluster_id']
         before = self.outputs(stack_id)
+        nodes = self.node_names(stack_id)
+        kube = self.serve_kube(uuid, cluster['api_address'], nodes)
 
         self.call('POST', f'/v1/clusters/{uuid}/actions/upgrade',
                   {'cluster_template': 'tpl-new', 'max_batch_size': 2},
                   status=202)
         cluster = self.wait_status(uuid, 'UPDATE_COMPLETE')
+        self.assertEqual(sorted(nodes), sorted(kube.deleted_nodes))
         new = self.call('GET', '/v1/clustertemplates/tpl-new').json
         self.assertEqual(new['uuid'], cluster['cluster_template_id'])
         self.assertEqual(new_tag, cluster['coe_version'])

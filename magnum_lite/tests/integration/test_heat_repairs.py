@@ -21,6 +21,7 @@ from magnum_lite.drivers.heat import hooks
 from magnum_lite.drivers.heat import versions
 from magnum_lite.tests import base
 from magnum_lite.tests import services
+from magnum_lite.tests.harness import fake_kube
 from magnum_lite.tests.harness import heat as heat_harness
 
 ENABLED = os.environ.get('MAGNUM_LITE_HEAT_TESTS', '1') != '0'
@@ -44,8 +45,10 @@ class HeatRepairTest(heat_harness.OneHeatTestCase, base.FunctionalTestCase):
                          group='heat')
         self._boot_failures([])
         self.conf.config(transport_url=services.transport_url())
-        # No Kubernetes API in the simulated cloud: drains give up at once.
+        # The test serves the cluster's API (fake_kube.for_cluster); had
+        # it not, drains would give up after 1 s and fail the test.
         self.conf.config(unreachable_timeout=1, group='kubernetes')
+        self.useFixture(fake_kube.NoUndrainedNodes())
 
     def _boot_failures(self, entries):
         """The environment the driver sends from now on: the simulation,
@@ -97,6 +100,9 @@ class HeatRepairTest(heat_harness.OneHeatTestCase, base.FunctionalTestCase):
         cluster = self.wait_for(uuid, 'CREATE_COMPLETE', timeout=TIMEOUT)
         stack_id = cluster['cluster_id']
         created = self._workers(stack_id)
+        nodes = self.node_names(stack_id)
+        kube = self.useFixture(fake_kube.for_cluster(
+            uuid, cluster['api_address'], nodes))
 
         # Worker 1's upgraded node (generation 2) fails to boot.
         self._boot_failures([f"{created['1']['wait_handle']}:2"])
@@ -138,6 +144,8 @@ class HeatRepairTest(heat_harness.OneHeatTestCase, base.FunctionalTestCase):
         self.assertEqual(failed['0']['port'], retried['0']['port'])
         self.assertEqual(2, len(cluster['node_addresses']))
         self.assertEqual(new_tag, cluster['coe_version'])
+        # Every node was drained before its server was replaced.
+        self.assertEqual(set(nodes), set(kube.deleted_nodes))
         self.addDetail('seconds', content.text_content(
             f'{time.monotonic() - t0:.0f}'))
 

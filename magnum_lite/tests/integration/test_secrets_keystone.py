@@ -29,6 +29,7 @@ from magnum_lite.common import cluster_credentials
 from magnum_lite.conf import CONF
 from magnum_lite.drivers.heat import bootstrap
 from magnum_lite.tests import base
+from magnum_lite.tests.harness import fake_kube
 from magnum_lite.tests.harness import heat as heat_harness
 from magnum_lite.tests.harness import rabbit_trace
 from magnum_lite.tests.integration import test_credentials_keystone as creds
@@ -59,8 +60,10 @@ class SecretsNeverLeaveTest(heat_harness.OneHeatTestCase,
         self.conf.config(auth_mode='noauth', endpoint=self.heat.endpoint,
                          environment_files=[heat_harness.SIMULATION_ENV],
                          group='heat')
-        # The credential rotation's drains find no Kubernetes API here.
+        # The credential rotation drains through the cluster's API, which
+        # the test serves (fake_kube.for_cluster).
         self.conf.config(unreachable_timeout=1, group='kubernetes')
+        self.useFixture(fake_kube.NoUndrainedNodes())
         self.responses = []
         self.secrets = {}
 
@@ -120,7 +123,10 @@ class SecretsNeverLeaveTest(heat_harness.OneHeatTestCase,
         self.create_template()
         uuid = self.create_cluster(wait=False, master_count=3,
                                    node_count=1)
-        self.wait_for(uuid, 'CREATE_COMPLETE', timeout=TIMEOUT)
+        cluster = self.wait_for(uuid, 'CREATE_COMPLETE', timeout=TIMEOUT)
+        nodes = self.node_names(cluster['cluster_id'])
+        kube = self.useFixture(fake_kube.for_cluster(
+            uuid, cluster['api_address'], nodes))
         self.remember(uuid)
         self.call('GET', f'/v1/clusters/{uuid}', status=200)
         self.call('GET', '/v1/clusters/detail', status=200)
@@ -131,6 +137,10 @@ class SecretsNeverLeaveTest(heat_harness.OneHeatTestCase,
 
         self.call('PATCH', f'/v1/credentials/{uuid}', status=202)
         self.wait_for(uuid, 'UPDATE_COMPLETE', timeout=TIMEOUT)
+        # A credential rotation rebuilds the masters (which hold the
+        # cloud credentials), each drained first.
+        self.assertEqual([n for n in nodes if '-master-' in n],
+                         sorted(kube.deleted_nodes))
         self.remember(uuid)
         # The credential rotation drained (and logged) already; the CA
         # rotation's three rolling updates need no more of that here.
