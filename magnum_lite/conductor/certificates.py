@@ -4,6 +4,7 @@ to delete when the rows go."""
 
 import logging
 
+from magnum_lite.cluster import operations
 from magnum_lite.common import ca_rotation
 from magnum_lite.common import exception
 from magnum_lite.common import key_store
@@ -60,7 +61,7 @@ def start_next_phase(cluster):
     renames, deletes = ca_rotation.row_changes(phase)
     keys = stored_keys(cluster.uuid, deletes)
     args = dict(cluster.operation_args or {}, phase=phase)
-    if not db_api.cluster_next_step(cluster.uuid, ca_rotation.OPERATION,
+    if not db_api.cluster_next_step(cluster.uuid, operations.CA_ROTATE.name,
                                     args, renames, deletes):
         return None
     key_store.delete_quietly(keys)

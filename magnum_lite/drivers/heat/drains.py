@@ -1,10 +1,11 @@
 """Draining a node before Heat replaces its server.
 
-When an upgrade or a credential rotation raises a group's generation
-(generations.py), Heat replaces every server of that group, batch by
-batch. Heat detaches the old server's ports before it builds the new one
-(``prepare_for_replace``), so the old node is cut off the moment its
-replacement starts: its pods must be evicted before that.
+When an operation that drains (``drains`` in its row of
+cluster/operations.py: upgrade, credential and CA rotation) raises a
+group's generation (generations.py), Heat replaces every server of that
+group, batch by batch. Heat detaches the old server's ports before it
+builds the new one (``prepare_for_replace``), so the old node is cut off
+the moment its replacement starts: its pods must be evicted before that.
 
 So such an update carries ``pre-update`` hooks on the ``server`` resource of
 every member of the raised groups (``environment``). Heat pauses before it
@@ -30,7 +31,7 @@ drained too: the conductor trusts every CA of the rotation.
 
 import logging
 
-from magnum_lite.common import ca_rotation
+from magnum_lite.cluster import operations
 from magnum_lite.common import exception
 from magnum_lite.common import kubernetes
 from magnum_lite.conf import CONF
@@ -40,14 +41,14 @@ from magnum_lite.drivers.heat import hooks
 
 LOG = logging.getLogger(__name__)
 
-DRAINED_OPERATIONS = ('cluster_upgrade', 'credentials_rotate',
-                      ca_rotation.OPERATION)
 SERVER = 'server'
 
 
 def enabled(operation):
-    """Whether ``operation`` drains the nodes it replaces."""
-    return (operation in DRAINED_OPERATIONS and
+    """Whether the operation named ``operation`` drains the nodes it
+    replaces (its row in cluster/operations.py says ``drains``)."""
+    row = operations.get(operation)
+    return (row is not None and row.drains and
             CONF.kubernetes.drain_timeout > 0)
 
 

@@ -3,9 +3,10 @@ nodegroup), built from heat-templates/kubernetes."""
 
 import logging
 
-from magnum_lite.common import ca_rotation
+from magnum_lite.cluster import operations
 from magnum_lite.common import cluster_credentials
 from magnum_lite.common import nodegroups as nodegroup_facts
+from magnum_lite.common import states
 from magnum_lite.common import upgrades
 from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api
@@ -23,9 +24,6 @@ from magnum_lite.drivers.heat import versions
 
 LOG = logging.getLogger(__name__)
 TAG = 'magnum-lite'
-# Operations that change every node, extra nodegroups' too: a CA rotation
-# changes what every node trusts.
-EVERY_STACK = (ca_rotation.OPERATION,)
 
 
 def stack_name(cluster, nodegroup=None):
@@ -223,37 +221,47 @@ class HeatDriver(base.Driver):
                             cluster.create_timeout, cluster)
 
     def update_cluster(self, context, cluster, nodegroups, operation, args):
+        row = operations.get(operation)
         target = next((ng for ng in nodegroups
                        if ng.uuid == args.get('nodegroup')), None)
         if target is not None and not target.is_default:
-            self._update_nodegroup(cluster, target, operation, args)
+            self.NODEGROUP_STEPS[row.nodegroup_event](
+                self, cluster, target, row, args)
             return
         removals = {}
-        if operation == 'cluster_resize' and target is not None:
+        if row.removes_nodes and target is not None:
             removals[target.role] = args.get('nodes_to_remove') or []
         self._update(stack_name(cluster), templates.CLUSTER,
                      self._cluster_parameters(cluster, nodegroups, removals,
                                               args),
                      cluster, operation)
-        if operation in EVERY_STACK:
+        if row.every_stack:
             for nodegroup in _extra(nodegroups):
                 if nodegroup.stack_id:
-                    self._update_nodegroup(cluster, nodegroup, operation,
-                                           args)
+                    self._update_nodegroup(cluster, nodegroup, row, args)
 
-    def _update_nodegroup(self, cluster, nodegroup, operation, args):
-        name = stack_name(cluster, nodegroup)
-        if operation == 'nodegroup_delete':
-            self._delete(name)
-            return
-        params = self._nodegroup_parameters(
-            cluster, nodegroup, args.get('nodes_to_remove'), args)
-        if operation == 'nodegroup_create':
-            self._create(name, templates.NODEGROUP, params,
-                         cluster.create_timeout, cluster)
-        else:
-            self._update(name, templates.NODEGROUP, params, cluster,
-                         operation)
+    def _create_nodegroup(self, cluster, nodegroup, row, args):
+        self._create(stack_name(cluster, nodegroup), templates.NODEGROUP,
+                     self._nodegroup_parameters(
+                         cluster, nodegroup, args.get('nodes_to_remove'),
+                         args),
+                     cluster.create_timeout, cluster)
+
+    def _update_nodegroup(self, cluster, nodegroup, row, args):
+        self._update(stack_name(cluster, nodegroup), templates.NODEGROUP,
+                     self._nodegroup_parameters(
+                         cluster, nodegroup, args.get('nodes_to_remove'),
+                         args),
+                     cluster, row.name)
+
+    def _delete_nodegroup(self, cluster, nodegroup, row, args):
+        self._delete(stack_name(cluster, nodegroup))
+
+    # What update_cluster does to the stack of the (non-default) nodegroup
+    # an operation targets, by the row's ``nodegroup_event``.
+    NODEGROUP_STEPS = {states.CREATE: _create_nodegroup,
+                       states.UPDATE: _update_nodegroup,
+                       states.DELETE: _delete_nodegroup}
 
     def delete_cluster(self, context, cluster, nodegroups):
         for nodegroup in _extra(nodegroups):
@@ -269,16 +277,17 @@ class HeatDriver(base.Driver):
                 for c in clusters}
 
     def _observe(self, cluster, nodegroups, stacks):
-        deleting = cluster.status == 'deleting'
+        deleting = cluster.status == states.DELETING
         target = (cluster.operation_args or {}).get('nodegroup')
         main = stacks.get(stack_name(cluster))
         main_targeted = not any(ng.uuid == target and not ng.is_default
                                 for ng in nodegroups)
         observations = [self._stack_observation(
             cluster, main, deleting, main_targeted)]
-        every = cluster.operation in EVERY_STACK
+        row = operations.get(cluster.operation)
+        every = row is not None and row.every_stack
         for ng in _extra(nodegroups):
-            ng_deleting = deleting or ng.status == 'deleting'
+            ng_deleting = deleting or ng.status == states.DELETING
             observation = self._stack_observation(
                 cluster, stacks.get(stack_name(cluster, ng)), ng_deleting,
                 ng.uuid == target or (every and bool(ng.stack_id)),

@@ -9,6 +9,7 @@ from magnum_lite.api import work
 from magnum_lite.api.controllers.v1 import cluster_defaults
 from magnum_lite.api.controllers.v1 import clusters
 from magnum_lite.api.schemas import cluster as schema
+from magnum_lite.cluster import operations
 from magnum_lite.common import exception
 from magnum_lite.common import nodegroups as nodegroup_facts
 from magnum_lite.common import policy
@@ -44,13 +45,13 @@ def resize(request, ident):
             err='Resizing the master nodegroup is not supported by this '
                 'driver.')
     cluster_defaults.check_range(nodegroup, count)
-    db_api.cluster_claim(
-        cluster.uuid, states.UPDATE, 'cluster_resize',
+    work.claim(
+        cluster.uuid, operations.CLUSTER_RESIZE,
         args={'nodegroup': nodegroup.uuid, 'node_count': count,
               'nodes_to_remove': body.get('nodes_to_remove') or []},
         nodegroup_updates={nodegroup.uuid: {'node_count': count,
                                             'status': states.UPDATING}})
-    work.start(request, 'cluster_resize', cluster.uuid)
+    work.start(request, operations.CLUSTER_RESIZE, cluster.uuid)
     return routing.Reply({'uuid': cluster.uuid}, 202)
 
 
@@ -87,10 +88,7 @@ def upgrade(request, ident):
             f'Cluster Template is not valid for upgrade: Nodegroup '
             f'{nodegroup.name} can be upgraded only to match cluster\'s '
             f'template ({cluster.cluster_template_id}).')
-    if cluster.status not in states.STABLE | {states.UPDATE_FAILED} and \
-            cluster.status not in states.IN_PROGRESS:
-        raise exception.InvalidState(
-            action='Upgrading', status=states.magnum_status(cluster.status))
+    work.check_state(operations.CLUSTER_UPGRADE, cluster)
     current, target = upgrades.current_and_target(cluster, nodegroup,
                                                   template)
     try:
@@ -105,14 +103,14 @@ def upgrade(request, ident):
     changes = upgrades.changes(cluster, nodegroups, old_template, template,
                                nodegroup)
     _check_same_cni(cluster, old_template, template, changes)
-    db_api.cluster_claim(
-        cluster.uuid, states.UPDATE, 'cluster_upgrade',
+    work.claim(
+        cluster.uuid, operations.CLUSTER_UPGRADE,
         args={'cluster_template': template.uuid,
               'max_batch_size': body.get('max_batch_size') or 1,
               'nodegroup': nodegroup.uuid, 'changes': changes},
         nodegroup_updates={uuid: {'status': states.UPDATING}
                            for uuid in changes['nodegroups']})
-    work.start(request, 'cluster_upgrade', cluster.uuid)
+    work.start(request, operations.CLUSTER_UPGRADE, cluster.uuid)
     return routing.Reply({'uuid': cluster.uuid}, 202)
 
 

@@ -3,6 +3,7 @@ merging, default nodegroups and the checks that go with them."""
 
 from magnum_lite.api import microversions as mv
 from magnum_lite.api.schemas import types
+from magnum_lite.cluster import operations
 from magnum_lite.common import exception
 from magnum_lite.common import names
 from magnum_lite.common import states
@@ -149,7 +150,7 @@ def apply(request, body, template):
         'labels': merged_labels(template.labels, body.get('labels'),
                                 body.get('merge_labels')),
         'status': states.CREATING,
-        'operation': 'cluster_create',
+        'operation': operations.CLUSTER_CREATE.name,
     }
     for field, source in _INHERITED.items():
         given = body.get(field)
