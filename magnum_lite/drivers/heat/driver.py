@@ -114,8 +114,10 @@ class HeatDriver(base.Driver):
 
     def _cluster_parameters(self, cluster, nodegroups, removals=None,
                             args=None):
-        master = nodegroup_facts.default_nodegroup(nodegroups, 'master')
-        worker = nodegroup_facts.default_nodegroup(nodegroups, 'worker')
+        master = nodegroup_facts.default_nodegroup(nodegroups,
+                                                   nodegroup_facts.MASTER)
+        worker = nodegroup_facts.default_nodegroup(nodegroups,
+                                                   nodegroup_facts.WORKER)
         changes = _changes(args)
         cluster = _changed(cluster, changes['cluster'])
         return parameters.cluster_parameters(
@@ -336,7 +338,8 @@ class HeatDriver(base.Driver):
         addresses, stack_ids = {}, {}
         for ng in nodegroups:
             if ng.is_default:
-                key = ('master_addresses' if ng.role == 'master'
+                key = ('master_addresses'
+                       if ng.role == nodegroup_facts.MASTER
                        else 'node_addresses')
                 addresses[ng.uuid] = outputs.get(key) or []
                 stack_ids[ng.uuid] = main.id

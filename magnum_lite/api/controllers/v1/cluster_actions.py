@@ -24,7 +24,8 @@ def _nodegroup(cluster, ident):
     if ident:
         return db_api.nodegroup_get(cluster.uuid, ident)
     nodegroups = db_api.nodegroups_by_cluster([cluster.uuid])[cluster.uuid]
-    worker = nodegroup_facts.default_nodegroup(nodegroups, 'worker')
+    worker = nodegroup_facts.default_nodegroup(nodegroups,
+                                               nodegroup_facts.WORKER)
     if worker is None:
         raise exception.NodeGroupNotFound(nodegroup='default-worker')
     return worker
@@ -40,7 +41,7 @@ def resize(request, ident):
     nodegroup = _nodegroup(cluster, body.get('nodegroup'))
     count = body['node_count']
     cluster_defaults.check_zero_nodes(request, count)
-    if nodegroup.role == 'master':
+    if nodegroup.role == nodegroup_facts.MASTER:
         raise exception.InvalidParameterValue(
             err='Resizing the master nodegroup is not supported by this '
                 'driver.')

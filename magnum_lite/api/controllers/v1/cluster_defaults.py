@@ -6,6 +6,7 @@ from magnum_lite.api.schemas import types
 from magnum_lite.cluster import operations
 from magnum_lite.common import exception
 from magnum_lite.common import names
+from magnum_lite.common import nodegroups as nodegroup_facts
 from magnum_lite.common import states
 from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api
@@ -171,10 +172,10 @@ def _default_nodegroups(values, template, master_count, node_count):
               'status': states.CREATING, 'is_default': True}
     min_nodes = values['labels'].get('min_node_count', '0')
     return [
-        dict(common, name='default-master', role='master',
+        dict(common, name='default-master', role=nodegroup_facts.MASTER,
              node_count=master_count, min_node_count=0,
              flavor_id=values['master_flavor_id']),
-        dict(common, name='default-worker', role='worker',
+        dict(common, name='default-worker', role=nodegroup_facts.WORKER,
              node_count=node_count,
              min_node_count=int(min_nodes) if str(min_nodes).isdigit() else 0,
              flavor_id=values['flavor_id']),

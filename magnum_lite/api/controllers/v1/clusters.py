@@ -51,8 +51,8 @@ _DETAIL_COLUMNS = tuple(f for f in DETAIL_FIELDS if f in _COLUMNS)
 
 
 def _derived(cluster, nodegroups, counts_only=False):
-    masters = [ng for ng in nodegroups if ng.role == 'master']
-    workers = [ng for ng in nodegroups if ng.role != 'master']
+    masters = [ng for ng in nodegroups if ng.role == nodegroup_facts.MASTER]
+    workers = [ng for ng in nodegroups if ng.role != nodegroup_facts.MASTER]
     if counts_only:
         return {'node_count': sum(ng.node_count for ng in workers),
                 'master_count': sum(ng.node_count for ng in masters)}
@@ -205,7 +205,8 @@ def patch(request, ident):
     policy.authorize(rules.UPDATE, request.context, scope.target_of(cluster))
     policy.authorize(rules.UPDATE_HEALTH_STATUS, request.context)
     nodegroups = db_api.nodegroups_by_cluster([cluster.uuid])[cluster.uuid]
-    worker = nodegroup_facts.default_nodegroup(nodegroups, 'worker')
+    worker = nodegroup_facts.default_nodegroup(nodegroups,
+                                              nodegroup_facts.WORKER)
     current = serialize(request, cluster, nodegroups)
     current['node_count'] = worker.node_count if worker else 0
     patched = jsonpatch.apply(current, ops,

@@ -15,6 +15,7 @@ from magnum_lite.api.controllers.v1 import nodegroup_rules
 from magnum_lite.api.schemas import nodegroup as schema
 from magnum_lite.cluster import operations
 from magnum_lite.common import exception
+from magnum_lite.common import nodegroups as nodegroup_facts
 from magnum_lite.common import policy
 from magnum_lite.common import states
 from magnum_lite.common.policies import nodegroup as rules
@@ -113,8 +114,8 @@ def create(request, cluster_ident):
 
 def _new_values(request, cluster, body):
     name = body['name']
-    role = body.get('role') or 'worker'
-    if role == 'master':
+    role = body.get('role') or nodegroup_facts.WORKER
+    if role == nodegroup_facts.MASTER:
         raise exception.InvalidParameterValue(
             err='Creating master nodegroups is currently not supported.')
     node_count = 1 if body.get('node_count') is None else body['node_count']
