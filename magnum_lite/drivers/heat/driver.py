@@ -128,15 +128,14 @@ class HeatDriver(base.Driver):
             bootstrap=bootstrap.values(cluster['uuid']),
             credentials=cluster_credentials.heat_values(cluster['uuid']))
 
-    def _nodegroup_parameters(self, cluster, nodegroup, removals=None,
-                              args=None):
+    def _nodegroup_parameters(self, cluster, nodegroup, args):
         outputs = self._outputs(self._find(stack_name(cluster)))
         changes = _changes(args)
         cluster = _changed(cluster, changes['cluster'])
         return parameters.nodegroup_parameters(
             cluster, self._template(cluster),
             _changed(nodegroup, changes['nodegroups'].get(nodegroup.uuid)),
-            outputs, removals or [], operation=args,
+            outputs, args.get('nodes_to_remove') or [], operation=args,
             bootstrap=bootstrap.values(cluster['uuid']))
 
     # Heat calls -------------------------------------------------------
@@ -244,16 +243,12 @@ class HeatDriver(base.Driver):
 
     def _create_nodegroup(self, cluster, nodegroup, row, args):
         self._create(stack_name(cluster, nodegroup), templates.NODEGROUP,
-                     self._nodegroup_parameters(
-                         cluster, nodegroup, args.get('nodes_to_remove'),
-                         args),
+                     self._nodegroup_parameters(cluster, nodegroup, args),
                      cluster.create_timeout, cluster)
 
     def _update_nodegroup(self, cluster, nodegroup, row, args):
         self._update(stack_name(cluster, nodegroup), templates.NODEGROUP,
-                     self._nodegroup_parameters(
-                         cluster, nodegroup, args.get('nodes_to_remove'),
-                         args),
+                     self._nodegroup_parameters(cluster, nodegroup, args),
                      cluster, row.name)
 
     def _delete_nodegroup(self, cluster, nodegroup, row, args):
