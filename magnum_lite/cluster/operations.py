@@ -19,7 +19,7 @@ import http
 
 from magnum_lite.common import states
 
-# The phases of a CA rotation, in order (common/ca_rotation.py).
+# The phases of a CA rotation, in order (cluster/ca_rotation.py).
 TRUST, SIGN, DROP = 'trust', 'sign', 'drop'
 
 
@@ -76,7 +76,7 @@ CLUSTER_CREATE = Operation('cluster_create', states.CREATE,
 CLUSTER_UPDATE = Operation('cluster_update', states.UPDATE)
 CLUSTER_RESIZE = Operation('cluster_resize', states.UPDATE,
                            removes_nodes=True)
-# Settle writes the rows' new versions (common/upgrades.py) on success.
+# Settle writes the rows' new versions (cluster/upgrades.py) on success.
 CLUSTER_UPGRADE = Operation('cluster_upgrade', states.UPDATE,
                             excluded=_BUILT, refusal=_INVALID,
                             conflicts=states.IN_PROGRESS, action='Upgrading',
@@ -89,7 +89,7 @@ NODEGROUP_CREATE = Operation('nodegroup_create', states.UPDATE,
 NODEGROUP_UPDATE = Operation('nodegroup_update', states.UPDATE)
 NODEGROUP_DELETE = Operation('nodegroup_delete', states.UPDATE,
                              nodegroup_event=states.DELETE)
-# Three rolling updates of every stack (common/ca_rotation.py).
+# Three rolling updates of every stack (cluster/ca_rotation.py).
 CA_ROTATE = Operation('ca_rotate', states.UPDATE, excluded=_BUILT,
                       refusal=_INVALID, drains=True, every_stack=True,
                       phases=(TRUST, SIGN, DROP))

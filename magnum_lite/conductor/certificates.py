@@ -1,13 +1,13 @@
 """The conductor's writes of a cluster's certificate rows: its CAs at
-create, the steps of a CA rotation (common/ca_rotation.py), and the keys
+create, the steps of a CA rotation (cluster/ca_rotation.py), and the keys
 to delete when the rows go."""
 
 import logging
 
+from magnum_lite.clients import key_store
+from magnum_lite.cluster import ca_rotation
 from magnum_lite.cluster import operations
-from magnum_lite.common import ca_rotation
 from magnum_lite.common import exception
-from magnum_lite.common import key_store
 from magnum_lite.common import x509
 from magnum_lite.db import api as db_api
 

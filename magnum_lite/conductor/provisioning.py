@@ -8,12 +8,12 @@ deployment finished, settles the cluster and its nodegroups.
 
 import logging
 
+from magnum_lite.clients import key_store
+from magnum_lite.clients import kubernetes
+from magnum_lite.cluster import cluster_credentials
 from magnum_lite.cluster import operations
-from magnum_lite.common import cluster_credentials
 from magnum_lite.common import context as ml_context
 from magnum_lite.common import exception
-from magnum_lite.common import key_store
-from magnum_lite.common import kubernetes
 from magnum_lite.common import states
 from magnum_lite.conductor import certificates
 from magnum_lite.conductor import cluster_lock
@@ -158,7 +158,7 @@ def settle(cluster, observation):
 
 def _upgraded(cluster, values, updates):
     """Add what a successful upgrade changes (decided by the API, see
-    common/upgrades.py) to the values settle writes. A failed upgrade
+    cluster/upgrades.py) to the values settle writes. A failed upgrade
     writes nothing of it: the rows still describe the old version, and
     upgrading again retries."""
     operation = operations.get(cluster.operation)

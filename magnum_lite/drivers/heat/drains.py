@@ -14,7 +14,7 @@ touches a server and the conductor's status poll (``tend``) decides:
 - the member is in the current batch (its ``generation`` parameter is the
   group's new one) and its server predates the operation: it is about to
   be replaced, so drain the node through the Kubernetes API
-  (common/kubernetes.py), delete its Node object (the new server keeps
+  (clients/kubernetes.py), delete its Node object (the new server keeps
   the name; its kubelet must not adopt the cordoned Node), then clear the
   hook;
 - otherwise (a member whose batch is still to come, or a server already
@@ -31,9 +31,10 @@ drained too: the conductor trusts every CA of the rotation.
 
 import logging
 
+from magnum_lite.clients import kubernetes
+from magnum_lite.cluster import kubernetes_access
 from magnum_lite.cluster import operations
 from magnum_lite.common import exception
-from magnum_lite.common import kubernetes
 from magnum_lite.conf import CONF
 from magnum_lite.drivers.heat import client as heat_client
 from magnum_lite.drivers.heat import generations
@@ -145,7 +146,7 @@ def _drained(cluster, hook, name):
     deadline = kubernetes.drain_deadline(hook.paused_at)
     reach_deadline = kubernetes.reach_deadline(hook.paused_at)
     try:
-        with kubernetes.connect(cluster) as api:
+        with kubernetes_access.connect(cluster) as api:
             # A Node registered since the operation began is a
             # replacement's: Heat revisits replaced members in later
             # batches, and a fresh node must keep its pods.

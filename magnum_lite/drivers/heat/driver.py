@@ -3,11 +3,12 @@ nodegroup), built from heat-templates/kubernetes."""
 
 import logging
 
+from magnum_lite.cluster import cluster_credentials
+from magnum_lite.cluster import nodegroups as nodegroup_facts
 from magnum_lite.cluster import operations
-from magnum_lite.common import cluster_credentials
-from magnum_lite.common import nodegroups as nodegroup_facts
+from magnum_lite.cluster import upgrades
+from magnum_lite.cluster import versions
 from magnum_lite.common import states
-from magnum_lite.common import upgrades
 from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api
 from magnum_lite.drivers import base
@@ -20,7 +21,6 @@ from magnum_lite.drivers.heat import parameters
 from magnum_lite.drivers.heat import repairs
 from magnum_lite.drivers.heat import status
 from magnum_lite.drivers.heat import templates
-from magnum_lite.drivers.heat import versions
 
 LOG = logging.getLogger(__name__)
 TAG = 'magnum-lite'
@@ -62,7 +62,7 @@ def _addons(entry, params):
 
 
 def _changes(args):
-    """The row changes an upgrade claimed (common/upgrades.py); none for
+    """The row changes an upgrade claimed (cluster/upgrades.py); none for
     other operations."""
     changes = (args or {}).get('changes') or {}
     return {'cluster': changes.get('cluster') or {},

@@ -20,7 +20,7 @@ is one of:
 ``outputs.<key>``
     an output of the cluster's stack (for nodegroup stacks);
 ``credentials.<key>``
-    the cluster's cloud credentials (common/cluster_credentials.py
+    the cluster's cloud credentials (cluster/cluster_credentials.py
     ``heat_values``), secrets in clear: their rows are hidden;
 ``operation.<key>``
     an argument of the operation being carried out (``max_batch_size`` of
@@ -50,9 +50,9 @@ Everything here is pure: plain dicts in, a parameters dict out.
 
 import dataclasses
 
-from magnum_lite.common import nodegroups as nodegroup_facts
-from magnum_lite.drivers.heat import labels as label_table
-from magnum_lite.drivers.heat import versions
+from magnum_lite.cluster import labels as label_table
+from magnum_lite.cluster import nodegroups as nodegroup_facts
+from magnum_lite.cluster import versions
 
 CLUSTER = 'cluster.yaml'
 NODEGROUP = 'nodegroup.yaml'

@@ -1,12 +1,12 @@
-"""A CA rotation's phases on the certificate rows (common/ca_rotation.py,
+"""A CA rotation's phases on the certificate rows (cluster/ca_rotation.py,
 conductor/certificates.py) and the stack values they give
 (drivers/heat/bootstrap.py), on every database backend."""
 
 from cryptography import x509 as crypto_x509
 from cryptography.hazmat.primitives import serialization
 
+from magnum_lite.cluster import ca_rotation
 from magnum_lite.cluster import operations
-from magnum_lite.common import ca_rotation
 from magnum_lite.common import states
 from magnum_lite.common import x509
 from magnum_lite.conductor import certificates

@@ -12,8 +12,8 @@ import fixtures
 import testtools
 
 import magnum_lite
+from magnum_lite.cluster import ca_rotation
 from magnum_lite.cluster import operations
-from magnum_lite.common import ca_rotation
 from magnum_lite.common import states
 from magnum_lite.conductor import manager
 from magnum_lite.conductor import provisioning

@@ -2,6 +2,7 @@
 
 from magnum_lite.api import collection
 from magnum_lite.api import microversions as mv
+from magnum_lite.api import policy
 from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import validation
@@ -9,15 +10,14 @@ from magnum_lite.api import work
 from magnum_lite.api.controllers.v1 import cluster_defaults
 from magnum_lite.api.controllers.v1 import clusters
 from magnum_lite.api.schemas import cluster as schema
+from magnum_lite.cluster import nodegroups as nodegroup_facts
 from magnum_lite.cluster import operations
+from magnum_lite.cluster import upgrades
+from magnum_lite.cluster import versions
 from magnum_lite.common import exception
-from magnum_lite.common import nodegroups as nodegroup_facts
-from magnum_lite.common import policy
 from magnum_lite.common import states
-from magnum_lite.common import upgrades
 from magnum_lite.common.policies import cluster as rules
 from magnum_lite.db import api as db_api
-from magnum_lite.drivers.heat import versions
 
 
 def _nodegroup(cluster, ident):
@@ -100,7 +100,7 @@ def upgrade(request, ident):
         [cluster.cluster_template_id])[cluster.cluster_template_id]
     nodegroups = db_api.nodegroups_by_cluster([cluster.uuid])[cluster.uuid]
     # What the rows become on success: the driver renders the stack from
-    # them, settle writes them (see common/upgrades.py).
+    # them, settle writes them (see cluster/upgrades.py).
     changes = upgrades.changes(cluster, nodegroups, old_template, template,
                                nodegroup)
     _check_same_cni(cluster, old_template, template, changes)

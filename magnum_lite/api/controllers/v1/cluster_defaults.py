@@ -3,15 +3,15 @@ merging, default nodegroups and the checks that go with them."""
 
 from magnum_lite.api import microversions as mv
 from magnum_lite.api.schemas import types
+from magnum_lite.cluster import labels as label_table
+from magnum_lite.cluster import nodegroups as nodegroup_facts
 from magnum_lite.cluster import operations
+from magnum_lite.cluster import versions
 from magnum_lite.common import exception
 from magnum_lite.common import names
-from magnum_lite.common import nodegroups as nodegroup_facts
 from magnum_lite.common import states
 from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api
-from magnum_lite.drivers.heat import labels as label_table
-from magnum_lite.drivers.heat import versions
 
 # Cluster fields that fall back to the template's when absent or empty.
 _INHERITED = {'docker_volume_size': 'docker_volume_size',
@@ -77,7 +77,7 @@ def check_quota(project_id):
 
 def check_labels(labels):
     """400 naming the label when a declared label's value does not fit
-    its declaration (drivers/heat/labels.py); unknown labels pass."""
+    its declaration (cluster/labels.py); unknown labels pass."""
     try:
         label_table.check(labels)
     except label_table.InvalidLabel as err:

@@ -5,17 +5,17 @@ from oslo_utils import uuidutils
 from magnum_lite.api import collection
 from magnum_lite.api import jsonpatch
 from magnum_lite.api import microversions as mv
+from magnum_lite.api import policy
 from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import validation
 from magnum_lite.api import work
 from magnum_lite.api.controllers.v1 import cluster_defaults
 from magnum_lite.api.schemas import cluster as schema
+from magnum_lite.cluster import cluster_credentials
+from magnum_lite.cluster import nodegroups as nodegroup_facts
 from magnum_lite.cluster import operations
-from magnum_lite.common import cluster_credentials
 from magnum_lite.common import exception
-from magnum_lite.common import nodegroups as nodegroup_facts
-from magnum_lite.common import policy
 from magnum_lite.common import states
 from magnum_lite.common.policies import cluster as rules
 from magnum_lite.db import api as db_api

@@ -2,13 +2,13 @@
 
 from magnum_lite.api import collection
 from magnum_lite.api import microversions as mv
+from magnum_lite.api import policy
 from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import work
 from magnum_lite.api.controllers.v1 import clusters
+from magnum_lite.cluster import cluster_credentials
 from magnum_lite.cluster import operations
-from magnum_lite.common import cluster_credentials
-from magnum_lite.common import policy
 from magnum_lite.common.policies import misc as rules
 
 

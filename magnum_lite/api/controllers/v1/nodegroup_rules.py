@@ -2,8 +2,8 @@
 
 import re
 
+from magnum_lite.cluster import nodegroups as nodegroup_facts
 from magnum_lite.common import exception
-from magnum_lite.common import nodegroups as nodegroup_facts
 
 _RESERVED_SUFFIXES = ('kubernetes.io', 'k8s.io')
 _ALLOWED_PREFIXES = ('kubelet.kubernetes.io', 'node.kubernetes.io')

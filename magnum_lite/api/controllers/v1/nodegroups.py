@@ -5,6 +5,7 @@ from oslo_utils import uuidutils
 from magnum_lite.api import collection
 from magnum_lite.api import jsonpatch
 from magnum_lite.api import microversions as mv
+from magnum_lite.api import policy
 from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import validation
@@ -13,10 +14,9 @@ from magnum_lite.api.controllers.v1 import cluster_defaults
 from magnum_lite.api.controllers.v1 import clusters
 from magnum_lite.api.controllers.v1 import nodegroup_rules
 from magnum_lite.api.schemas import nodegroup as schema
+from magnum_lite.cluster import nodegroups as nodegroup_facts
 from magnum_lite.cluster import operations
 from magnum_lite.common import exception
-from magnum_lite.common import nodegroups as nodegroup_facts
-from magnum_lite.common import policy
 from magnum_lite.common import states
 from magnum_lite.common.policies import nodegroup as rules
 from magnum_lite.db import api as db_api
