@@ -15,8 +15,8 @@ import sys
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
 sys.path.insert(0, ROOT)
 
-from magnum_lite.drivers.heat import labels  # noqa: E402
-from magnum_lite.drivers.heat import versions  # noqa: E402
+from magnum_lite.cluster import labels  # noqa: E402
+from magnum_lite.cluster import versions  # noqa: E402
 
 BEGIN = '.. BEGIN GENERATED\n'
 END = '.. END GENERATED\n'

@@ -11,12 +11,12 @@ from oslo_middleware import request_id
 from oslo_middleware.healthcheck import opts as healthcheck_opts
 
 from magnum_lite.api import auth
+from magnum_lite.api import policy
 from magnum_lite.api import routing
 from magnum_lite.api.controllers import root
 from magnum_lite.api.controllers import v1
-from magnum_lite.common import cluster_credentials
+from magnum_lite.cluster import cluster_credentials
 from magnum_lite.common import context
-from magnum_lite.common import policy
 from magnum_lite.conf import CONF
 from magnum_lite.conf import opts
 

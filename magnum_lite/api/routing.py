@@ -70,10 +70,6 @@ class Request:
         """Query parameters: {name: last value}."""
         return dict(self._req.GET.items())
 
-    @property
-    def accepts_json(self):
-        return 'application/json' in (self._req.accept.header_value or '')
-
     def at_least(self, version):
         return self.version >= version
 

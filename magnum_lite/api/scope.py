@@ -1,6 +1,6 @@
 """Who may see what: tenant scoping shared by the controllers."""
 
-from magnum_lite.common import policy
+from magnum_lite.api import policy
 
 
 def project_filter(request, all_projects_rule):

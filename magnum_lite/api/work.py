@@ -1,9 +1,14 @@
-"""Hand claimed work to the conductors."""
+"""Claim cluster operations (cluster/operations.py) and hand them to
+the conductors."""
 
+import http
 import logging
 import threading
 
+from magnum_lite.common import exception
+from magnum_lite.common import states
 from magnum_lite.conductor import rpcapi
+from magnum_lite.db import api as db_api
 
 LOG = logging.getLogger(__name__)
 _LOCK = threading.Lock()
@@ -24,6 +29,23 @@ def reset():
         _CLIENT = None
 
 
+def check_state(operation, cluster):
+    """Refuse with 400 (InvalidState) an ``operation`` whose row refuses
+    the cluster's state so; a 409 is the claim's to answer."""
+    if operation.refusal_for(cluster.status) == http.HTTPStatus.BAD_REQUEST:
+        raise exception.InvalidState(
+            action=operation.action,
+            status=states.magnum_status(cluster.status))
+
+
+def claim(cluster_uuid, operation, **kwargs):
+    """Claim ``operation`` on the cluster: its state event, atomically
+    (409 ClusterBusy from a state the event does not start from); the
+    keyword arguments are those of ``db_api.cluster_claim``."""
+    return db_api.cluster_claim(cluster_uuid, operation.event,
+                                operation.name, **kwargs)
+
+
 def start(request, operation, cluster_uuid):
     """Cast the claimed ``operation``. The claim is already in the
     database, so a lost cast is not lost work: the conductors' stuck-work
@@ -32,4 +54,5 @@ def start(request, operation, cluster_uuid):
         _client().start(request.context, operation, cluster_uuid)
     except Exception:
         LOG.exception('Could not cast %s for cluster %s; the stuck-work '
-                      'periodic will pick it up', operation, cluster_uuid)
+                      'periodic will pick it up', operation.name,
+                      cluster_uuid)

@@ -38,11 +38,6 @@ class NotFound(MagnumLiteError):
     message = 'Resource could not be found.'
 
 
-class NotAcceptable(MagnumLiteError):
-    code = 406
-    message = 'Not Acceptable'
-
-
 class Conflict(MagnumLiteError):
     code = 409
     message = 'Conflict.'

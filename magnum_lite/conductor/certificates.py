@@ -1,12 +1,13 @@
 """The conductor's writes of a cluster's certificate rows: its CAs at
-create, the steps of a CA rotation (common/ca_rotation.py), and the keys
+create, the steps of a CA rotation (cluster/ca_rotation.py), and the keys
 to delete when the rows go."""
 
 import logging
 
-from magnum_lite.common import ca_rotation
+from magnum_lite.clients import key_store
+from magnum_lite.cluster import ca_rotation
+from magnum_lite.cluster import operations
 from magnum_lite.common import exception
-from magnum_lite.common import key_store
 from magnum_lite.common import x509
 from magnum_lite.db import api as db_api
 
@@ -60,7 +61,7 @@ def start_next_phase(cluster):
     renames, deletes = ca_rotation.row_changes(phase)
     keys = stored_keys(cluster.uuid, deletes)
     args = dict(cluster.operation_args or {}, phase=phase)
-    if not db_api.cluster_next_step(cluster.uuid, ca_rotation.OPERATION,
+    if not db_api.cluster_next_step(cluster.uuid, operations.CA_ROTATE.name,
                                     args, renames, deletes):
         return None
     key_store.delete_quietly(keys)

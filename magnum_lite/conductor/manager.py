@@ -1,7 +1,10 @@
-"""The conductor's RPC endpoint: thin, every method is one operation."""
+"""The conductor's RPC endpoint: thin, every method is one operation
+(cluster/operations.py), named as its row and as conductor/rpcapi.py's
+method."""
 
 import oslo_messaging as messaging
 
+from magnum_lite.cluster import operations
 from magnum_lite.conductor import provisioning
 from magnum_lite.conductor import rpcapi
 
@@ -20,14 +23,42 @@ class ConductorManager:
         provisioning.drive(context, cluster_uuid, operation)
         self._poke()
 
+    def cluster_create(self, context, cluster_uuid):
+        """Drive the claimed create of a cluster."""
+        self._drive(context, operations.CLUSTER_CREATE, cluster_uuid)
 
-def _endpoint(operation):
-    def method(self, context, cluster_uuid):
-        self._drive(context, operation, cluster_uuid)
-    method.__name__ = operation
-    method.__doc__ = f'Drive the claimed {operation} of a cluster.'
-    return method
+    def cluster_update(self, context, cluster_uuid):
+        """Drive the claimed update of a cluster."""
+        self._drive(context, operations.CLUSTER_UPDATE, cluster_uuid)
 
+    def cluster_resize(self, context, cluster_uuid):
+        """Drive the claimed resize of a cluster."""
+        self._drive(context, operations.CLUSTER_RESIZE, cluster_uuid)
 
-for _operation in rpcapi.OPERATIONS:
-    setattr(ConductorManager, _operation, _endpoint(_operation))
+    def cluster_upgrade(self, context, cluster_uuid):
+        """Drive the claimed upgrade of a cluster."""
+        self._drive(context, operations.CLUSTER_UPGRADE, cluster_uuid)
+
+    def cluster_delete(self, context, cluster_uuid):
+        """Drive the claimed delete of a cluster."""
+        self._drive(context, operations.CLUSTER_DELETE, cluster_uuid)
+
+    def nodegroup_create(self, context, cluster_uuid):
+        """Drive the claimed nodegroup create of a cluster."""
+        self._drive(context, operations.NODEGROUP_CREATE, cluster_uuid)
+
+    def nodegroup_update(self, context, cluster_uuid):
+        """Drive the claimed nodegroup update of a cluster."""
+        self._drive(context, operations.NODEGROUP_UPDATE, cluster_uuid)
+
+    def nodegroup_delete(self, context, cluster_uuid):
+        """Drive the claimed nodegroup delete of a cluster."""
+        self._drive(context, operations.NODEGROUP_DELETE, cluster_uuid)
+
+    def ca_rotate(self, context, cluster_uuid):
+        """Drive the claimed CA rotation of a cluster."""
+        self._drive(context, operations.CA_ROTATE, cluster_uuid)
+
+    def credentials_rotate(self, context, cluster_uuid):
+        """Drive the claimed credential rotation of a cluster."""
+        self._drive(context, operations.CREDENTIALS_ROTATE, cluster_uuid)

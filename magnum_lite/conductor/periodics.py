@@ -42,5 +42,5 @@ def redrive_stuck():
             driven=False, claimed_before=cut_off)):
         LOG.info('Re-driving %s of cluster %s', cluster.operation,
                  cluster.uuid)
-        provisioning.drive(provisioning.admin_context(), cluster.uuid,
-                           cluster.operation, wait=0)
+        provisioning.drive_stored(provisioning.admin_context(), cluster,
+                                  wait=0)

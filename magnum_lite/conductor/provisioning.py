@@ -8,12 +8,12 @@ deployment finished, settles the cluster and its nodegroups.
 
 import logging
 
-from magnum_lite.common import ca_rotation
-from magnum_lite.common import cluster_credentials
+from magnum_lite.clients import key_store
+from magnum_lite.clients import kubernetes
+from magnum_lite.cluster import cluster_credentials
+from magnum_lite.cluster import operations
 from magnum_lite.common import context as ml_context
 from magnum_lite.common import exception
-from magnum_lite.common import key_store
-from magnum_lite.common import kubernetes
 from magnum_lite.common import states
 from magnum_lite.conductor import certificates
 from magnum_lite.conductor import cluster_lock
@@ -35,51 +35,79 @@ def _nodegroups(cluster):
 
 
 def drive(context, cluster_uuid, operation, wait=30.0):
-    """Hand the claimed ``operation`` of a cluster to its driver.
+    """Hand the claimed ``operation`` (a row of cluster/operations.py)
+    of a cluster to its driver.
 
     A message for an operation the cluster no longer has (it was
     superseded, e.g. by a delete) is dropped.
     """
     try:
-        with cluster_lock.locked(cluster_uuid, operation, wait=wait):
+        with cluster_lock.locked(cluster_uuid, operation.name, wait=wait):
             cluster = db_api.cluster_get(cluster_uuid)
-            if cluster.operation != operation or \
+            if cluster.operation != operation.name or \
                     cluster.status not in states.IN_PROGRESS:
                 LOG.info('Dropping %s for cluster %s: it now has %s (%s)',
-                         operation, cluster_uuid, cluster.operation,
+                         operation.name, cluster_uuid, cluster.operation,
                          cluster.status)
                 return
             _start(context, cluster, operation)
     except exception.ClusterNotFound:
         LOG.info('Cluster %s is gone; nothing to %s', cluster_uuid,
-                 operation)
+                 operation.name)
     except exception.ClusterLocked:
         LOG.warning('Cluster %s stays locked; the stuck-work periodic '
-                    'will retry %s', cluster_uuid, operation)
+                    'will retry %s', cluster_uuid, operation.name)
+
+
+def drive_stored(context, cluster, wait=30.0):
+    """Drive again the operation a cluster row has claimed. One this
+    release does not know (claimed by a newer one) is left alone."""
+    operation = operations.get(cluster.operation)
+    if operation is None:
+        LOG.warning('Cluster %s has an operation this conductor does not '
+                    'know (%s); leaving it alone', cluster.uuid,
+                    cluster.operation)
+        return
+    drive(context, cluster.uuid, operation, wait=wait)
+
+
+def _create(context, driver, cluster, nodegroups, operation):
+    certificates.ensure_certificates(cluster)
+    return {'stack_id': driver.create_cluster(context, cluster, nodegroups)}
+
+
+def _update(context, driver, cluster, nodegroups, operation):
+    args = cluster.operation_args or {}
+    if operation.phases:
+        certificates.prepare_rotation_phase(cluster, args.get('phase'))
+    driver.update_cluster(context, cluster, nodegroups, operation.name, args)
+    return {}
+
+
+def _delete(context, driver, cluster, nodegroups, operation):
+    driver.delete_cluster(context, cluster, nodegroups)
+    return {}
+
+
+# The conductor's step for the state event of each operation; each
+# returns the cluster values to write once the driver took the work.
+HANDLERS = {states.CREATE: _create, states.UPDATE: _update,
+            states.DELETE: _delete}
 
 
 def _start(context, cluster, operation):
     driver = _driver(cluster)
     nodegroups = _nodegroups(cluster)
-    values = {'operation_driven_at': db_api.age(0)}
+    driven_at = db_api.age(0)
     try:
-        if operation == 'cluster_create':
-            certificates.ensure_certificates(cluster)
-            values['stack_id'] = driver.create_cluster(context, cluster,
-                                                       nodegroups)
-        elif operation == 'cluster_delete':
-            driver.delete_cluster(context, cluster, nodegroups)
-        else:
-            if operation == ca_rotation.OPERATION:
-                certificates.prepare_rotation_phase(
-                    cluster, (cluster.operation_args or {}).get('phase'))
-            driver.update_cluster(context, cluster, nodegroups, operation,
-                                  cluster.operation_args or {})
+        values = HANDLERS[operation.event](context, driver, cluster,
+                                           nodegroups, operation)
     except exception.MagnumLiteError as err:
-        LOG.warning('%s of cluster %s failed: %s', operation, cluster.uuid,
-                    err)
+        LOG.warning('%s of cluster %s failed: %s', operation.name,
+                    cluster.uuid, err)
         settle(cluster, base.Observation(base.FAILED, str(err)))
         return
+    values['operation_driven_at'] = driven_at
     # Only if no newer claim (e.g. a delete) replaced this operation.
     db_api.cluster_update(cluster.uuid, values,
                           expected_status=[cluster.status])
@@ -130,10 +158,11 @@ def settle(cluster, observation):
 
 def _upgraded(cluster, values, updates):
     """Add what a successful upgrade changes (decided by the API, see
-    common/upgrades.py) to the values settle writes. A failed upgrade
+    cluster/upgrades.py) to the values settle writes. A failed upgrade
     writes nothing of it: the rows still describe the old version, and
     upgrading again retries."""
-    if cluster.operation != 'cluster_upgrade':
+    operation = operations.get(cluster.operation)
+    if operation is None or not operation.settles_changes:
         return
     changes = (cluster.operation_args or {}).get('changes') or {}
     values.update(changes.get('cluster') or {})
@@ -175,7 +204,7 @@ def poll(context, clusters):
             if observation is None:
                 continue
             if _next_step(cluster, observation):
-                drive(context, cluster.uuid, cluster.operation)
+                drive_stored(context, cluster)
             else:
                 settle(cluster, observation)
 
@@ -183,8 +212,9 @@ def poll(context, clusters):
 def _next_step(cluster, observation):
     """Whether a completed deployment was one step of a multi-step
     operation (a CA rotation phase) and the next step is now claimed."""
+    operation = operations.get(cluster.operation)
     return (observation.state == base.COMPLETE and
-            cluster.operation == ca_rotation.OPERATION and
+            operation is not None and bool(operation.phases) and
             cluster.status == states.UPDATING and
             certificates.start_next_phase(cluster) is not None)
 

@@ -3,25 +3,23 @@
 Version history:
   1.0 - create/update/delete cluster, nodegroup create/update/delete,
         CA rotation, credential rotation; all casts of ids only.
+
+One method per row of cluster/operations.py, named as the row: the
+method name is on the wire.
 """
 
 import oslo_messaging as messaging
 
+from magnum_lite.cluster import operations
 from magnum_lite.common import rpc
 from magnum_lite.conf import CONF
 
 RPC_API_VERSION = '1.0'
 
-# Operations the API claims on a cluster, each cast as the method of the
-# same name. The conductor reads the details from the cluster row.
-OPERATIONS = ('cluster_create', 'cluster_update', 'cluster_resize',
-              'cluster_upgrade', 'cluster_delete', 'nodegroup_create',
-              'nodegroup_update', 'nodegroup_delete', 'ca_rotate',
-              'credentials_rotate')
-
 
 class ConductorAPI:
-    """Casts to whichever conductor takes the message."""
+    """Casts to whichever conductor takes the message. Every cast is
+    safe to repeat: the conductor's work is idempotent."""
 
     def __init__(self, topic=None):
         target = messaging.Target(topic=topic or CONF.conductor.topic,
@@ -31,9 +29,50 @@ class ConductorAPI:
             serializer=rpc.ContextSerializer())
 
     def start(self, context, operation, cluster_uuid):
-        """Ask a conductor to carry out the operation claimed on the
-        cluster. Safe to repeat: the conductor's work is idempotent."""
-        if operation not in OPERATIONS:
-            raise ValueError(f'unknown operation {operation}')
-        self._client.prepare(version='1.0').cast(
-            context, operation, cluster_uuid=cluster_uuid)
+        """Ask a conductor to carry out ``operation`` (a row of
+        cluster/operations.py), already claimed on the cluster."""
+        getattr(self, operation.name)(context, cluster_uuid)
+
+    def _cast(self, context, operation, cluster_uuid, version='1.0'):
+        self._client.prepare(version=version).cast(
+            context, operation.name, cluster_uuid=cluster_uuid)
+
+    def cluster_create(self, context, cluster_uuid):
+        """Build the claimed cluster. (1.0)"""
+        self._cast(context, operations.CLUSTER_CREATE, cluster_uuid)
+
+    def cluster_update(self, context, cluster_uuid):
+        """Apply the claimed node count change. (1.0)"""
+        self._cast(context, operations.CLUSTER_UPDATE, cluster_uuid)
+
+    def cluster_resize(self, context, cluster_uuid):
+        """Resize the claimed nodegroup. (1.0)"""
+        self._cast(context, operations.CLUSTER_RESIZE, cluster_uuid)
+
+    def cluster_upgrade(self, context, cluster_uuid):
+        """Upgrade the cluster to the claimed template. (1.0)"""
+        self._cast(context, operations.CLUSTER_UPGRADE, cluster_uuid)
+
+    def cluster_delete(self, context, cluster_uuid):
+        """Remove the cluster. (1.0)"""
+        self._cast(context, operations.CLUSTER_DELETE, cluster_uuid)
+
+    def nodegroup_create(self, context, cluster_uuid):
+        """Build the claimed new nodegroup. (1.0)"""
+        self._cast(context, operations.NODEGROUP_CREATE, cluster_uuid)
+
+    def nodegroup_update(self, context, cluster_uuid):
+        """Apply the claimed nodegroup change. (1.0)"""
+        self._cast(context, operations.NODEGROUP_UPDATE, cluster_uuid)
+
+    def nodegroup_delete(self, context, cluster_uuid):
+        """Remove the claimed nodegroup. (1.0)"""
+        self._cast(context, operations.NODEGROUP_DELETE, cluster_uuid)
+
+    def ca_rotate(self, context, cluster_uuid):
+        """Rotate the cluster's CAs, phase by phase. (1.0)"""
+        self._cast(context, operations.CA_ROTATE, cluster_uuid)
+
+    def credentials_rotate(self, context, cluster_uuid):
+        """Give the cluster its claimed new credentials. (1.0)"""
+        self._cast(context, operations.CREDENTIALS_ROTATE, cluster_uuid)

@@ -6,7 +6,7 @@ import threading
 
 import oslo_messaging as messaging
 
-from magnum_lite.common import cluster_credentials
+from magnum_lite.cluster import cluster_credentials
 from magnum_lite.common import rpc
 from magnum_lite.conductor import manager
 from magnum_lite.conductor import periodics

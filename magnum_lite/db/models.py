@@ -48,9 +48,6 @@ class TimestampMixin:
     created_at = sa.Column(sa.DateTime, default=utcnow, nullable=False)
     updated_at = sa.Column(sa.DateTime, onupdate=utcnow)
 
-    def as_dict(self):
-        return {c.name: getattr(self, c.name) for c in self.__table__.columns}
-
 
 _TABLE_ARGS = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'}
 

@@ -13,8 +13,8 @@ import webtest
 from cryptography import fernet
 from oslo_config import fixture as config_fixture
 
+from magnum_lite.api import policy
 from magnum_lite.api import work
-from magnum_lite.common import policy
 from magnum_lite.common import rpc
 from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api

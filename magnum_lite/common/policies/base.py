@@ -24,7 +24,7 @@ ADMIN_OR_PROJECT_READER_USER_OR_CLUSTER_USER = (
 # reports the trustor's user id and roles, so the project rules below
 # exclude trust tokens, and only the *_cluster_user rules let them in, for
 # the one cluster whose trustee they are (the target's trustee_user_id,
-# filled by magnum_lite.common.policy). The *_deny_cluster_user rules equal
+# filled by magnum_lite.api.policy). The *_deny_cluster_user rules equal
 # their plain twins, as in Magnum; they keep their names for operators.
 
 RULES = [

@@ -21,8 +21,8 @@ import string
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from magnum_lite.common import ca_rotation
-from magnum_lite.common import key_store
+from magnum_lite.clients import key_store
+from magnum_lite.cluster import ca_rotation
 from magnum_lite.common import x509 as ml_x509
 from magnum_lite.db import api as db_api
 
@@ -91,7 +91,7 @@ def values(cluster_uuid):
 
 def _trusted(stored, ca_type):
     """[signing (cert, key), other trusted CA (cert, key)]: the other one
-    only while a rotation is under way (common/ca_rotation.py)."""
+    only while a rotation is under way (cluster/ca_rotation.py)."""
     extra = [stored[k] for k in ca_rotation.companion_kinds(ca_type)
              if stored.get(k) is not None]
     return [stored[ca_type]] + extra[:1]

@@ -19,7 +19,7 @@ import os
 
 from heatclient.common import utils as heat_utils
 
-from magnum_lite.drivers.heat import versions
+from magnum_lite.cluster import versions
 
 SUFFIX = '.gz.b64'
 

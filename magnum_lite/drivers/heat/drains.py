@@ -1,10 +1,11 @@
 """Draining a node before Heat replaces its server.
 
-When an upgrade or a credential rotation raises a group's generation
-(generations.py), Heat replaces every server of that group, batch by
-batch. Heat detaches the old server's ports before it builds the new one
-(``prepare_for_replace``), so the old node is cut off the moment its
-replacement starts: its pods must be evicted before that.
+When an operation that drains (``drains`` in its row of
+cluster/operations.py: upgrade, credential and CA rotation) raises a
+group's generation (generations.py), Heat replaces every server of that
+group, batch by batch. Heat detaches the old server's ports before it
+builds the new one (``prepare_for_replace``), so the old node is cut off
+the moment its replacement starts: its pods must be evicted before that.
 
 So such an update carries ``pre-update`` hooks on the ``server`` resource of
 every member of the raised groups (``environment``). Heat pauses before it
@@ -13,7 +14,7 @@ touches a server and the conductor's status poll (``tend``) decides:
 - the member is in the current batch (its ``generation`` parameter is the
   group's new one) and its server predates the operation: it is about to
   be replaced, so drain the node through the Kubernetes API
-  (common/kubernetes.py), delete its Node object (the new server keeps
+  (clients/kubernetes.py), delete its Node object (the new server keeps
   the name; its kubelet must not adopt the cordoned Node), then clear the
   hook;
 - otherwise (a member whose batch is still to come, or a server already
@@ -30,9 +31,10 @@ drained too: the conductor trusts every CA of the rotation.
 
 import logging
 
-from magnum_lite.common import ca_rotation
+from magnum_lite.clients import kubernetes
+from magnum_lite.cluster import kubernetes_access
+from magnum_lite.cluster import operations
 from magnum_lite.common import exception
-from magnum_lite.common import kubernetes
 from magnum_lite.conf import CONF
 from magnum_lite.drivers.heat import client as heat_client
 from magnum_lite.drivers.heat import generations
@@ -40,14 +42,14 @@ from magnum_lite.drivers.heat import hooks
 
 LOG = logging.getLogger(__name__)
 
-DRAINED_OPERATIONS = ('cluster_upgrade', 'credentials_rotate',
-                      ca_rotation.OPERATION)
 SERVER = 'server'
 
 
 def enabled(operation):
-    """Whether ``operation`` drains the nodes it replaces."""
-    return (operation in DRAINED_OPERATIONS and
+    """Whether the operation named ``operation`` drains the nodes it
+    replaces (its row in cluster/operations.py says ``drains``)."""
+    row = operations.get(operation)
+    return (row is not None and row.drains and
             CONF.kubernetes.drain_timeout > 0)
 
 
@@ -144,7 +146,7 @@ def _drained(cluster, hook, name):
     deadline = kubernetes.drain_deadline(hook.paused_at)
     reach_deadline = kubernetes.reach_deadline(hook.paused_at)
     try:
-        with kubernetes.connect(cluster) as api:
+        with kubernetes_access.connect(cluster) as api:
             # A Node registered since the operation began is a
             # replacement's: Heat revisits replaced members in later
             # batches, and a fresh node must keep its pods.

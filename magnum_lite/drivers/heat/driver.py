@@ -3,10 +3,12 @@ nodegroup), built from heat-templates/kubernetes."""
 
 import logging
 
-from magnum_lite.common import ca_rotation
-from magnum_lite.common import cluster_credentials
-from magnum_lite.common import nodegroups as nodegroup_facts
-from magnum_lite.common import upgrades
+from magnum_lite.cluster import cluster_credentials
+from magnum_lite.cluster import nodegroups as nodegroup_facts
+from magnum_lite.cluster import operations
+from magnum_lite.cluster import upgrades
+from magnum_lite.cluster import versions
+from magnum_lite.common import states
 from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api
 from magnum_lite.drivers import base
@@ -19,13 +21,9 @@ from magnum_lite.drivers.heat import parameters
 from magnum_lite.drivers.heat import repairs
 from magnum_lite.drivers.heat import status
 from magnum_lite.drivers.heat import templates
-from magnum_lite.drivers.heat import versions
 
 LOG = logging.getLogger(__name__)
 TAG = 'magnum-lite'
-# Operations that change every node, extra nodegroups' too: a CA rotation
-# changes what every node trusts.
-EVERY_STACK = (ca_rotation.OPERATION,)
 
 
 def stack_name(cluster, nodegroup=None):
@@ -64,7 +62,7 @@ def _addons(entry, params):
 
 
 def _changes(args):
-    """The row changes an upgrade claimed (common/upgrades.py); none for
+    """The row changes an upgrade claimed (cluster/upgrades.py); none for
     other operations."""
     changes = (args or {}).get('changes') or {}
     return {'cluster': changes.get('cluster') or {},
@@ -116,8 +114,10 @@ class HeatDriver(base.Driver):
 
     def _cluster_parameters(self, cluster, nodegroups, removals=None,
                             args=None):
-        master = nodegroup_facts.default_nodegroup(nodegroups, 'master')
-        worker = nodegroup_facts.default_nodegroup(nodegroups, 'worker')
+        master = nodegroup_facts.default_nodegroup(nodegroups,
+                                                   nodegroup_facts.MASTER)
+        worker = nodegroup_facts.default_nodegroup(nodegroups,
+                                                   nodegroup_facts.WORKER)
         changes = _changes(args)
         cluster = _changed(cluster, changes['cluster'])
         return parameters.cluster_parameters(
@@ -128,15 +128,14 @@ class HeatDriver(base.Driver):
             bootstrap=bootstrap.values(cluster['uuid']),
             credentials=cluster_credentials.heat_values(cluster['uuid']))
 
-    def _nodegroup_parameters(self, cluster, nodegroup, removals=None,
-                              args=None):
+    def _nodegroup_parameters(self, cluster, nodegroup, args):
         outputs = self._outputs(self._find(stack_name(cluster)))
         changes = _changes(args)
         cluster = _changed(cluster, changes['cluster'])
         return parameters.nodegroup_parameters(
             cluster, self._template(cluster),
             _changed(nodegroup, changes['nodegroups'].get(nodegroup.uuid)),
-            outputs, removals or [], operation=args,
+            outputs, args.get('nodes_to_remove') or [], operation=args,
             bootstrap=bootstrap.values(cluster['uuid']))
 
     # Heat calls -------------------------------------------------------
@@ -223,37 +222,43 @@ class HeatDriver(base.Driver):
                             cluster.create_timeout, cluster)
 
     def update_cluster(self, context, cluster, nodegroups, operation, args):
+        row = operations.get(operation)
         target = next((ng for ng in nodegroups
                        if ng.uuid == args.get('nodegroup')), None)
         if target is not None and not target.is_default:
-            self._update_nodegroup(cluster, target, operation, args)
+            self.NODEGROUP_STEPS[row.nodegroup_event](
+                self, cluster, target, row, args)
             return
         removals = {}
-        if operation == 'cluster_resize' and target is not None:
+        if row.removes_nodes and target is not None:
             removals[target.role] = args.get('nodes_to_remove') or []
         self._update(stack_name(cluster), templates.CLUSTER,
                      self._cluster_parameters(cluster, nodegroups, removals,
                                               args),
                      cluster, operation)
-        if operation in EVERY_STACK:
+        if row.every_stack:
             for nodegroup in _extra(nodegroups):
                 if nodegroup.stack_id:
-                    self._update_nodegroup(cluster, nodegroup, operation,
-                                           args)
+                    self._update_nodegroup(cluster, nodegroup, row, args)
 
-    def _update_nodegroup(self, cluster, nodegroup, operation, args):
-        name = stack_name(cluster, nodegroup)
-        if operation == 'nodegroup_delete':
-            self._delete(name)
-            return
-        params = self._nodegroup_parameters(
-            cluster, nodegroup, args.get('nodes_to_remove'), args)
-        if operation == 'nodegroup_create':
-            self._create(name, templates.NODEGROUP, params,
-                         cluster.create_timeout, cluster)
-        else:
-            self._update(name, templates.NODEGROUP, params, cluster,
-                         operation)
+    def _create_nodegroup(self, cluster, nodegroup, row, args):
+        self._create(stack_name(cluster, nodegroup), templates.NODEGROUP,
+                     self._nodegroup_parameters(cluster, nodegroup, args),
+                     cluster.create_timeout, cluster)
+
+    def _update_nodegroup(self, cluster, nodegroup, row, args):
+        self._update(stack_name(cluster, nodegroup), templates.NODEGROUP,
+                     self._nodegroup_parameters(cluster, nodegroup, args),
+                     cluster, row.name)
+
+    def _delete_nodegroup(self, cluster, nodegroup, row, args):
+        self._delete(stack_name(cluster, nodegroup))
+
+    # What update_cluster does to the stack of the (non-default) nodegroup
+    # an operation targets, by the row's ``nodegroup_event``.
+    NODEGROUP_STEPS = {states.CREATE: _create_nodegroup,
+                       states.UPDATE: _update_nodegroup,
+                       states.DELETE: _delete_nodegroup}
 
     def delete_cluster(self, context, cluster, nodegroups):
         for nodegroup in _extra(nodegroups):
@@ -269,16 +274,17 @@ class HeatDriver(base.Driver):
                 for c in clusters}
 
     def _observe(self, cluster, nodegroups, stacks):
-        deleting = cluster.status == 'deleting'
+        deleting = cluster.status == states.DELETING
         target = (cluster.operation_args or {}).get('nodegroup')
         main = stacks.get(stack_name(cluster))
         main_targeted = not any(ng.uuid == target and not ng.is_default
                                 for ng in nodegroups)
         observations = [self._stack_observation(
             cluster, main, deleting, main_targeted)]
-        every = cluster.operation in EVERY_STACK
+        row = operations.get(cluster.operation)
+        every = row is not None and row.every_stack
         for ng in _extra(nodegroups):
-            ng_deleting = deleting or ng.status == 'deleting'
+            ng_deleting = deleting or ng.status == states.DELETING
             observation = self._stack_observation(
                 cluster, stacks.get(stack_name(cluster, ng)), ng_deleting,
                 ng.uuid == target or (every and bool(ng.stack_id)),
@@ -327,7 +333,8 @@ class HeatDriver(base.Driver):
         addresses, stack_ids = {}, {}
         for ng in nodegroups:
             if ng.is_default:
-                key = ('master_addresses' if ng.role == 'master'
+                key = ('master_addresses'
+                       if ng.role == nodegroup_facts.MASTER
                        else 'node_addresses')
                 addresses[ng.uuid] = outputs.get(key) or []
                 stack_ids[ng.uuid] = main.id

@@ -20,7 +20,7 @@ is one of:
 ``outputs.<key>``
     an output of the cluster's stack (for nodegroup stacks);
 ``credentials.<key>``
-    the cluster's cloud credentials (common/cluster_credentials.py
+    the cluster's cloud credentials (cluster/cluster_credentials.py
     ``heat_values``), secrets in clear: their rows are hidden;
 ``operation.<key>``
     an argument of the operation being carried out (``max_batch_size`` of
@@ -50,8 +50,9 @@ Everything here is pure: plain dicts in, a parameters dict out.
 
 import dataclasses
 
-from magnum_lite.drivers.heat import labels as label_table
-from magnum_lite.drivers.heat import versions
+from magnum_lite.cluster import labels as label_table
+from magnum_lite.cluster import nodegroups as nodegroup_facts
+from magnum_lite.cluster import versions
 
 CLUSTER = 'cluster.yaml'
 NODEGROUP = 'nodegroup.yaml'
@@ -185,7 +186,8 @@ PARAMETERS = (
     P('worker_nodegroup_name', (CLUSTER,), ('worker_nodegroup.name',),
       default='default-worker'),
     P('nodegroup_name', (NODEGROUP,), ('nodegroup.name',)),
-    P('nodegroup_role', (NODEGROUP,), ('nodegroup.role',), default='worker'),
+    P('nodegroup_role', (NODEGROUP,), ('nodegroup.role',),
+      default=nodegroup_facts.WORKER),
     P('master_lb_enabled', (CLUSTER,), ('cluster.master_lb_enabled',
                                         'template.master_lb_enabled'),
       type=BOOLEAN, default=False),
@@ -417,8 +419,8 @@ def cluster_parameters(cluster, template, master_nodegroup,
         'cluster': cluster, 'template': template,
         'master_nodegroup': master_nodegroup,
         'worker_nodegroup': worker_nodegroup,
-        'removals': {'master': removals.get('master'),
-                     'worker': removals.get('worker')},
+        'removals': {role: removals.get(role) for role in
+                     (nodegroup_facts.MASTER, nodegroup_facts.WORKER)},
         'labels': ((cluster.get('labels') or {}) if labels is None
                    else labels),
         'config': conf_values or {}, 'operation': operation or {},

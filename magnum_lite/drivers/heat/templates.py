@@ -8,9 +8,9 @@ import yaml
 from heatclient.common import template_utils
 from heatclient.common import utils as heat_utils
 
+from magnum_lite.cluster import versions
 from magnum_lite.conf import CONF
 from magnum_lite.drivers.heat import compressed
-from magnum_lite.drivers.heat import versions
 
 CLUSTER = 'cluster.yaml'
 NODEGROUP = 'nodegroup.yaml'

@@ -6,7 +6,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from magnum_lite.common import kubernetes
+from magnum_lite.clients import kubernetes
 from magnum_lite.common import x509 as ml_x509
 from magnum_lite.tests import base
 from magnum_lite.tests import fake_driver

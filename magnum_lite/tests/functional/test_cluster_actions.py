@@ -3,9 +3,9 @@
 
 import time
 
+from magnum_lite.cluster import versions
 from magnum_lite.db import api as db_api
 from magnum_lite.db import models
-from magnum_lite.drivers.heat import versions
 from magnum_lite.tests import base
 from magnum_lite.tests import fake_driver
 

@@ -1,8 +1,8 @@
 """Label values are checked at the API: a bad value is a 400 in Magnum's
 error envelope that names the label; unknown labels pass through."""
 
+from magnum_lite.cluster import versions
 from magnum_lite.db import models
-from magnum_lite.drivers.heat import versions
 from magnum_lite.tests import base
 
 load_tests = base.load_tests

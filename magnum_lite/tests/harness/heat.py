@@ -156,8 +156,8 @@ class HeatHarness(_Base):
         from heatclient.common import template_utils
         from heatclient.common import utils as heat_utils
 
+        from magnum_lite.cluster import versions
         from magnum_lite.drivers.heat import compressed
-        from magnum_lite.drivers.heat import versions
 
         # The add-on manifests exist only under versioned names on disk;
         # the templates read fixed names, which a stack's files map fills

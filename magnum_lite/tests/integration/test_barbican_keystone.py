@@ -16,7 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from keystoneauth1 import loading as ks_loading
 
-from magnum_lite.common import key_store
+from magnum_lite.clients import key_store
 from magnum_lite.db import api as db_api
 from magnum_lite.tests import base
 from magnum_lite.tests.functional import test_certificates

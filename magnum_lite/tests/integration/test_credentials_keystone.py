@@ -18,8 +18,8 @@ from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
-from magnum_lite.common import cluster_credentials
-from magnum_lite.common import keystone
+from magnum_lite.clients import keystone
+from magnum_lite.cluster import cluster_credentials
 from magnum_lite.db import api as db_api
 from magnum_lite.db import models
 from magnum_lite.tests import base

@@ -17,8 +17,8 @@ import testtools
 import yaml
 from testtools import content
 
+from magnum_lite.cluster import versions
 from magnum_lite.drivers.heat import hooks
-from magnum_lite.drivers.heat import versions
 from magnum_lite.tests import base
 from magnum_lite.tests import services
 from magnum_lite.tests.harness import fake_kube

@@ -11,8 +11,8 @@ import time
 import testtools
 from heatclient import exc as heat_exc
 
+from magnum_lite.cluster import versions
 from magnum_lite.drivers.heat import parameters
-from magnum_lite.drivers.heat import versions
 from magnum_lite.tests.harness import heat as heat_harness
 
 TEMPLATES = os.path.join(heat_harness.REPO, 'heat-templates', 'kubernetes')

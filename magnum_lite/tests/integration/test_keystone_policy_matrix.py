@@ -38,7 +38,7 @@ from cryptography.x509.oid import NameOID
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
-from magnum_lite.common import cluster_credentials
+from magnum_lite.cluster import cluster_credentials
 from magnum_lite.tests import base
 from magnum_lite.tests.harness import api_server
 from magnum_lite.tests.harness import keystone

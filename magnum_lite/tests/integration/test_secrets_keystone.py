@@ -25,7 +25,7 @@ import os
 import fixtures
 import testtools
 
-from magnum_lite.common import cluster_credentials
+from magnum_lite.cluster import cluster_credentials
 from magnum_lite.conf import CONF
 from magnum_lite.drivers.heat import bootstrap
 from magnum_lite.tests import base

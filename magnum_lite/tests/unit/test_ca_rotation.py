@@ -1,11 +1,12 @@
-"""A CA rotation's phases on the certificate rows (common/ca_rotation.py,
+"""A CA rotation's phases on the certificate rows (cluster/ca_rotation.py,
 conductor/certificates.py) and the stack values they give
 (drivers/heat/bootstrap.py), on every database backend."""
 
 from cryptography import x509 as crypto_x509
 from cryptography.hazmat.primitives import serialization
 
-from magnum_lite.common import ca_rotation
+from magnum_lite.cluster import ca_rotation
+from magnum_lite.cluster import operations
 from magnum_lite.common import states
 from magnum_lite.common import x509
 from magnum_lite.conductor import certificates
@@ -31,8 +32,8 @@ def start_rotation(cluster_uuid):
     claim the phase to resume, prepare its rows. Returns the cluster."""
     cluster = db_api.cluster_get(cluster_uuid)
     phase = ca_rotation.phase_to_resume(cluster)
-    db_api.cluster_claim(cluster_uuid, states.UPDATE, ca_rotation.OPERATION,
-                         args={'phase': phase})
+    db_api.cluster_claim(cluster_uuid, states.UPDATE,
+                         operations.CA_ROTATE.name, args={'phase': phase})
     certificates.prepare_rotation_phase(cluster, phase)
     return db_api.cluster_get(cluster_uuid)
 

@@ -8,8 +8,8 @@ import logging
 
 import fixtures
 
-from magnum_lite.common import cluster_credentials
-from magnum_lite.common import keystone
+from magnum_lite.clients import keystone
+from magnum_lite.cluster import cluster_credentials
 from magnum_lite.tests import base
 
 

@@ -2,8 +2,8 @@
 
 from cryptography import fernet
 
+from magnum_lite.clients import key_store
 from magnum_lite.common import exception
-from magnum_lite.common import key_store
 from magnum_lite.common import secrets
 from magnum_lite.common import x509
 from magnum_lite.db import api as db_api

@@ -14,9 +14,10 @@ from cryptography import x509 as cx509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.x509.oid import NameOID
 
+from magnum_lite.clients import key_store
+from magnum_lite.clients import kubernetes
+from magnum_lite.cluster import kubernetes_access
 from magnum_lite.common import exception
-from magnum_lite.common import key_store
-from magnum_lite.common import kubernetes
 from magnum_lite.common import x509
 from magnum_lite.db import api as db_api
 from magnum_lite.tests import base
@@ -356,7 +357,7 @@ class ConnectTest(base.DbTestCase):
                                key_store.store(cluster.uuid, 'kubernetes',
                                                ca_key))
         self.conf.config(request_timeout=3, group='kubernetes')
-        with kubernetes.connect(cluster) as client:
+        with kubernetes_access.connect(cluster) as client:
             self.assertEqual(3, client.timeout)
             self.assertEqual('w0', client.find_node(SERVER_ID))
         self.assertEqual('magnum-lite-conductor',
@@ -365,10 +366,10 @@ class ConnectTest(base.DbTestCase):
     def test_no_address_or_no_ca(self):
         cluster = self._cluster(None)
         self.assertRaises(exception.KubernetesUnavailable,
-                          kubernetes.connect, cluster)
+                          kubernetes_access.connect, cluster)
         db_api.cluster_update(cluster.uuid,
                               {'api_address': 'https://127.0.0.5:6443'})
         cluster = db_api.cluster_get(cluster.uuid)
         err = self.assertRaises(exception.KubernetesUnavailable,
-                                kubernetes.connect, cluster)
+                                kubernetes_access.connect, cluster)
         self.assertIn('has no CA', str(err))

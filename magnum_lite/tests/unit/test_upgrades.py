@@ -4,8 +4,8 @@ import types
 
 import testtools
 
-from magnum_lite.common import upgrades
-from magnum_lite.drivers.heat import versions
+from magnum_lite.cluster import upgrades
+from magnum_lite.cluster import versions
 
 NEWEST, MIDDLE, OLDEST = sorted(versions.RELEASES, reverse=True)
 

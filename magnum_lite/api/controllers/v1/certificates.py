@@ -1,17 +1,17 @@
 """``/v1/certificates``: show a cluster CA, sign a CSR, rotate the CA."""
 
 from magnum_lite.api import collection
+from magnum_lite.api import policy
 from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import validation
 from magnum_lite.api import work
 from magnum_lite.api.controllers.v1 import clusters
 from magnum_lite.api.schemas import types
-from magnum_lite.common import ca_rotation
+from magnum_lite.clients import key_store
+from magnum_lite.cluster import ca_rotation
+from magnum_lite.cluster import operations
 from magnum_lite.common import exception
-from magnum_lite.common import key_store
-from magnum_lite.common import policy
-from magnum_lite.common import states
 from magnum_lite.common import x509
 from magnum_lite.common.policies import misc as rules
 from magnum_lite.db import api as db_api
@@ -79,7 +79,7 @@ def create(request):
 def rotate(request, cluster_ident):
     """Replace the cluster's CAs; a failed rotation resumes: 202.
 
-    Three rolling stack updates (common/ca_rotation.py); a rotation that
+    Three rolling stack updates (cluster/ca_rotation.py); a rotation that
     failed resumes with the phase that failed."""
     collection.check_params(request.params, ())
     cluster = clusters.load(request, cluster_ident)
@@ -91,12 +91,10 @@ def rotate(request, cluster_ident):
         raise exception.InvalidParameterValue(
             err='Rotating the CA certificate on a non-TLS cluster is not '
                 'supported')
-    if cluster.status not in states.STABLE | {states.UPDATE_FAILED}:
-        raise exception.InvalidState(
-            action='Updating', status=states.magnum_status(cluster.status))
-    db_api.cluster_claim(cluster.uuid, states.UPDATE, ca_rotation.OPERATION,
-                         args={'phase': ca_rotation.phase_to_resume(cluster)})
-    work.start(request, ca_rotation.OPERATION, cluster.uuid)
+    work.check_state(operations.CA_ROTATE, cluster)
+    work.claim(cluster.uuid, operations.CA_ROTATE,
+               args={'phase': ca_rotation.phase_to_resume(cluster)})
+    work.start(request, operations.CA_ROTATE, cluster.uuid)
     return routing.Reply({'uuid': cluster.uuid}, 202)
 
 

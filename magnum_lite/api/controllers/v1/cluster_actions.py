@@ -2,6 +2,7 @@
 
 from magnum_lite.api import collection
 from magnum_lite.api import microversions as mv
+from magnum_lite.api import policy
 from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import validation
@@ -9,21 +10,22 @@ from magnum_lite.api import work
 from magnum_lite.api.controllers.v1 import cluster_defaults
 from magnum_lite.api.controllers.v1 import clusters
 from magnum_lite.api.schemas import cluster as schema
+from magnum_lite.cluster import nodegroups as nodegroup_facts
+from magnum_lite.cluster import operations
+from magnum_lite.cluster import upgrades
+from magnum_lite.cluster import versions
 from magnum_lite.common import exception
-from magnum_lite.common import nodegroups as nodegroup_facts
-from magnum_lite.common import policy
 from magnum_lite.common import states
-from magnum_lite.common import upgrades
 from magnum_lite.common.policies import cluster as rules
 from magnum_lite.db import api as db_api
-from magnum_lite.drivers.heat import versions
 
 
 def _nodegroup(cluster, ident):
     if ident:
         return db_api.nodegroup_get(cluster.uuid, ident)
     nodegroups = db_api.nodegroups_by_cluster([cluster.uuid])[cluster.uuid]
-    worker = nodegroup_facts.default_nodegroup(nodegroups, 'worker')
+    worker = nodegroup_facts.default_nodegroup(nodegroups,
+                                               nodegroup_facts.WORKER)
     if worker is None:
         raise exception.NodeGroupNotFound(nodegroup='default-worker')
     return worker
@@ -39,18 +41,18 @@ def resize(request, ident):
     nodegroup = _nodegroup(cluster, body.get('nodegroup'))
     count = body['node_count']
     cluster_defaults.check_zero_nodes(request, count)
-    if nodegroup.role == 'master':
+    if nodegroup.role == nodegroup_facts.MASTER:
         raise exception.InvalidParameterValue(
             err='Resizing the master nodegroup is not supported by this '
                 'driver.')
     cluster_defaults.check_range(nodegroup, count)
-    db_api.cluster_claim(
-        cluster.uuid, states.UPDATE, 'cluster_resize',
+    work.claim(
+        cluster.uuid, operations.CLUSTER_RESIZE,
         args={'nodegroup': nodegroup.uuid, 'node_count': count,
               'nodes_to_remove': body.get('nodes_to_remove') or []},
         nodegroup_updates={nodegroup.uuid: {'node_count': count,
                                             'status': states.UPDATING}})
-    work.start(request, 'cluster_resize', cluster.uuid)
+    work.start(request, operations.CLUSTER_RESIZE, cluster.uuid)
     return routing.Reply({'uuid': cluster.uuid}, 202)
 
 
@@ -87,10 +89,7 @@ def upgrade(request, ident):
             f'Cluster Template is not valid for upgrade: Nodegroup '
             f'{nodegroup.name} can be upgraded only to match cluster\'s '
             f'template ({cluster.cluster_template_id}).')
-    if cluster.status not in states.STABLE | {states.UPDATE_FAILED} and \
-            cluster.status not in states.IN_PROGRESS:
-        raise exception.InvalidState(
-            action='Upgrading', status=states.magnum_status(cluster.status))
+    work.check_state(operations.CLUSTER_UPGRADE, cluster)
     current, target = upgrades.current_and_target(cluster, nodegroup,
                                                   template)
     try:
@@ -101,18 +100,18 @@ def upgrade(request, ident):
         [cluster.cluster_template_id])[cluster.cluster_template_id]
     nodegroups = db_api.nodegroups_by_cluster([cluster.uuid])[cluster.uuid]
     # What the rows become on success: the driver renders the stack from
-    # them, settle writes them (see common/upgrades.py).
+    # them, settle writes them (see cluster/upgrades.py).
     changes = upgrades.changes(cluster, nodegroups, old_template, template,
                                nodegroup)
     _check_same_cni(cluster, old_template, template, changes)
-    db_api.cluster_claim(
-        cluster.uuid, states.UPDATE, 'cluster_upgrade',
+    work.claim(
+        cluster.uuid, operations.CLUSTER_UPGRADE,
         args={'cluster_template': template.uuid,
               'max_batch_size': body.get('max_batch_size') or 1,
               'nodegroup': nodegroup.uuid, 'changes': changes},
         nodegroup_updates={uuid: {'status': states.UPDATING}
                            for uuid in changes['nodegroups']})
-    work.start(request, 'cluster_upgrade', cluster.uuid)
+    work.start(request, operations.CLUSTER_UPGRADE, cluster.uuid)
     return routing.Reply({'uuid': cluster.uuid}, 202)
 
 

@@ -3,13 +3,15 @@ merging, default nodegroups and the checks that go with them."""
 
 from magnum_lite.api import microversions as mv
 from magnum_lite.api.schemas import types
+from magnum_lite.cluster import labels as label_table
+from magnum_lite.cluster import nodegroups as nodegroup_facts
+from magnum_lite.cluster import operations
+from magnum_lite.cluster import versions
 from magnum_lite.common import exception
 from magnum_lite.common import names
 from magnum_lite.common import states
 from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api
-from magnum_lite.drivers.heat import labels as label_table
-from magnum_lite.drivers.heat import versions
 
 # Cluster fields that fall back to the template's when absent or empty.
 _INHERITED = {'docker_volume_size': 'docker_volume_size',
@@ -75,7 +77,7 @@ def check_quota(project_id):
 
 def check_labels(labels):
     """400 naming the label when a declared label's value does not fit
-    its declaration (drivers/heat/labels.py); unknown labels pass."""
+    its declaration (cluster/labels.py); unknown labels pass."""
     try:
         label_table.check(labels)
     except label_table.InvalidLabel as err:
@@ -149,7 +151,7 @@ def apply(request, body, template):
         'labels': merged_labels(template.labels, body.get('labels'),
                                 body.get('merge_labels')),
         'status': states.CREATING,
-        'operation': 'cluster_create',
+        'operation': operations.CLUSTER_CREATE.name,
     }
     for field, source in _INHERITED.items():
         given = body.get(field)
@@ -170,10 +172,10 @@ def _default_nodegroups(values, template, master_count, node_count):
               'status': states.CREATING, 'is_default': True}
     min_nodes = values['labels'].get('min_node_count', '0')
     return [
-        dict(common, name='default-master', role='master',
+        dict(common, name='default-master', role=nodegroup_facts.MASTER,
              node_count=master_count, min_node_count=0,
              flavor_id=values['master_flavor_id']),
-        dict(common, name='default-worker', role='worker',
+        dict(common, name='default-worker', role=nodegroup_facts.WORKER,
              node_count=node_count,
              min_node_count=int(min_nodes) if str(min_nodes).isdigit() else 0,
              flavor_id=values['flavor_id']),

@@ -5,16 +5,17 @@ from oslo_utils import uuidutils
 from magnum_lite.api import collection
 from magnum_lite.api import jsonpatch
 from magnum_lite.api import microversions as mv
+from magnum_lite.api import policy
 from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import validation
 from magnum_lite.api import work
 from magnum_lite.api.controllers.v1 import cluster_defaults
 from magnum_lite.api.schemas import cluster as schema
-from magnum_lite.common import cluster_credentials
+from magnum_lite.cluster import cluster_credentials
+from magnum_lite.cluster import nodegroups as nodegroup_facts
+from magnum_lite.cluster import operations
 from magnum_lite.common import exception
-from magnum_lite.common import nodegroups as nodegroup_facts
-from magnum_lite.common import policy
 from magnum_lite.common import states
 from magnum_lite.common.policies import cluster as rules
 from magnum_lite.db import api as db_api
@@ -50,8 +51,8 @@ _DETAIL_COLUMNS = tuple(f for f in DETAIL_FIELDS if f in _COLUMNS)
 
 
 def _derived(cluster, nodegroups, counts_only=False):
-    masters = [ng for ng in nodegroups if ng.role == 'master']
-    workers = [ng for ng in nodegroups if ng.role != 'master']
+    masters = [ng for ng in nodegroups if ng.role == nodegroup_facts.MASTER]
+    workers = [ng for ng in nodegroups if ng.role != nodegroup_facts.MASTER]
     if counts_only:
         return {'node_count': sum(ng.node_count for ng in workers),
                 'master_count': sum(ng.node_count for ng in masters)}
@@ -176,7 +177,7 @@ def create(request):
     except Exception:
         cluster_credentials.discard(credentials)
         raise
-    work.start(request, 'cluster_create', cluster.uuid)
+    work.start(request, operations.CLUSTER_CREATE, cluster.uuid)
     return routing.Reply({'uuid': cluster.uuid}, 202)
 
 
@@ -204,7 +205,8 @@ def patch(request, ident):
     policy.authorize(rules.UPDATE, request.context, scope.target_of(cluster))
     policy.authorize(rules.UPDATE_HEALTH_STATUS, request.context)
     nodegroups = db_api.nodegroups_by_cluster([cluster.uuid])[cluster.uuid]
-    worker = nodegroup_facts.default_nodegroup(nodegroups, 'worker')
+    worker = nodegroup_facts.default_nodegroup(nodegroups,
+                                              nodegroup_facts.WORKER)
     current = serialize(request, cluster, nodegroups)
     current['node_count'] = worker.node_count if worker else 0
     patched = jsonpatch.apply(current, ops,
@@ -238,13 +240,13 @@ def _apply_patch(request, cluster, worker, changes, rollback):
     cluster_defaults.check_zero_nodes(request, count)
     cluster_defaults.check_range(worker, count)
     # Health goes in with the claim: a refused patch changes nothing.
-    db_api.cluster_claim(
-        cluster.uuid, states.UPDATE, 'cluster_update',
+    work.claim(
+        cluster.uuid, operations.CLUSTER_UPDATE,
         args={'nodegroup': worker.uuid, 'rollback': rollback},
         values=health,
         nodegroup_updates={worker.uuid: {'node_count': count,
                                          'status': states.UPDATING}})
-    work.start(request, 'cluster_update', cluster.uuid)
+    work.start(request, operations.CLUSTER_UPDATE, cluster.uuid)
 
 
 def delete(request, ident):
@@ -252,11 +254,11 @@ def delete(request, ident):
     collection.check_params(request.params, ())
     cluster = load(request, ident, rules.DELETE_ALL_PROJECTS)
     policy.authorize(rules.DELETE, request.context, scope.target_of(cluster))
-    if cluster.status != states.DELETING:
-        db_api.cluster_claim(cluster.uuid, states.DELETE, 'cluster_delete')
+    if cluster.status in operations.CLUSTER_DELETE.allowed:
+        work.claim(cluster.uuid, operations.CLUSTER_DELETE)
     # Casting again for a cluster already being deleted is harmless and
     # re-drives a delete whose first message was lost.
-    work.start(request, 'cluster_delete', cluster.uuid)
+    work.start(request, operations.CLUSTER_DELETE, cluster.uuid)
     return routing.Reply(None, 204)
 
 

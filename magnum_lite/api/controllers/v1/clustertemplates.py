@@ -2,6 +2,7 @@
 
 from magnum_lite.api import collection
 from magnum_lite.api import jsonpatch
+from magnum_lite.api import policy
 from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import validation
@@ -9,7 +10,6 @@ from magnum_lite.api.controllers.v1 import cluster_defaults
 from magnum_lite.api.schemas import cluster_template as schema
 from magnum_lite.common import exception
 from magnum_lite.common import names
-from magnum_lite.common import policy
 from magnum_lite.common.policies import cluster_template as rules
 from magnum_lite.db import api as db_api
 from magnum_lite.db import models

@@ -5,8 +5,8 @@ same way (empty lists, 404) and refuse writes plainly.
 """
 
 from magnum_lite.api import collection
+from magnum_lite.api import policy
 from magnum_lite.common import exception
-from magnum_lite.common import policy
 
 
 def _authorize(request, rule):

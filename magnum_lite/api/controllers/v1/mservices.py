@@ -1,7 +1,7 @@
 """``/v1/mservices``: the conductors, from their heartbeats."""
 
 from magnum_lite.api import collection
-from magnum_lite.common import policy
+from magnum_lite.api import policy
 from magnum_lite.common.policies import misc as rules
 from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api

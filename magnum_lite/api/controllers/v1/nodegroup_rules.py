@@ -2,6 +2,7 @@
 
 import re
 
+from magnum_lite.cluster import nodegroups as nodegroup_facts
 from magnum_lite.common import exception
 
 _RESERVED_SUFFIXES = ('kubernetes.io', 'k8s.io')
@@ -54,7 +55,7 @@ def check_node_labels(name, role, labels):
     """Kubernetes label keys a kubelet may set on itself."""
     if not labels:
         return
-    if role == 'master':
+    if role == nodegroup_facts.MASTER:
         raise _invalid('node_labels', name,
                        'node labels are not supported on master nodegroups')
     for key in labels:
@@ -70,7 +71,7 @@ def check_node_taints(name, role, taints):
     """Each taint: key, optional value, effect."""
     if not taints:
         return
-    if role == 'master':
+    if role == nodegroup_facts.MASTER:
         raise _invalid('node_taints', name,
                        'node taints are not supported on master nodegroups')
     for taint in taints:

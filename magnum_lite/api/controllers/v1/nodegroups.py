@@ -5,6 +5,7 @@ from oslo_utils import uuidutils
 from magnum_lite.api import collection
 from magnum_lite.api import jsonpatch
 from magnum_lite.api import microversions as mv
+from magnum_lite.api import policy
 from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import validation
@@ -13,8 +14,9 @@ from magnum_lite.api.controllers.v1 import cluster_defaults
 from magnum_lite.api.controllers.v1 import clusters
 from magnum_lite.api.controllers.v1 import nodegroup_rules
 from magnum_lite.api.schemas import nodegroup as schema
+from magnum_lite.cluster import nodegroups as nodegroup_facts
+from magnum_lite.cluster import operations
 from magnum_lite.common import exception
-from magnum_lite.common import policy
 from magnum_lite.common import states
 from magnum_lite.common.policies import nodegroup as rules
 from magnum_lite.db import api as db_api
@@ -99,10 +101,9 @@ def create(request, cluster_ident):
     if not cluster.api_address:
         raise exception.ApiAddressNotReady()
     values = _new_values(request, cluster, body)
-    db_api.cluster_claim(cluster.uuid, states.UPDATE, 'nodegroup_create',
-                         args={'nodegroup': values['uuid']},
-                         new_nodegroups=[values])
-    work.start(request, 'nodegroup_create', cluster.uuid)
+    work.claim(cluster.uuid, operations.NODEGROUP_CREATE,
+               args={'nodegroup': values['uuid']}, new_nodegroups=[values])
+    work.start(request, operations.NODEGROUP_CREATE, cluster.uuid)
     # Like Magnum: the row is the conductor's to settle, so the answer
     # has no id, status, stack id or timestamps yet.
     body = serialize(request, models.NodeGroup(**values), cluster)
@@ -113,8 +114,8 @@ def create(request, cluster_ident):
 
 def _new_values(request, cluster, body):
     name = body['name']
-    role = body.get('role') or 'worker'
-    if role == 'master':
+    role = body.get('role') or nodegroup_facts.WORKER
+    if role == nodegroup_facts.MASTER:
         raise exception.InvalidParameterValue(
             err='Creating master nodegroups is currently not supported.')
     node_count = 1 if body.get('node_count') is None else body['node_count']
@@ -186,12 +187,12 @@ def _check_patch(nodegroup, patched):
 def _write_patch(request, cluster, nodegroup, changes):
     if set(changes) & set(_LABELED):
         # Labels and taints must reach the nodes: that is conductor work.
-        db_api.cluster_claim(
-            cluster.uuid, states.UPDATE, 'nodegroup_update',
+        work.claim(
+            cluster.uuid, operations.NODEGROUP_UPDATE,
             args={'nodegroup': nodegroup.uuid},
             nodegroup_updates={nodegroup.uuid: dict(
                 changes, status=states.UPDATING)})
-        work.start(request, 'nodegroup_update', cluster.uuid)
+        work.start(request, operations.NODEGROUP_UPDATE, cluster.uuid)
     else:
         # Size bounds are bookkeeping for the autoscaler only.
         db_api.nodegroup_update(nodegroup.uuid, changes)
@@ -206,11 +207,11 @@ def delete(request, cluster_ident, ident):
     if nodegroup.is_default:
         raise exception.InvalidParameterValue(
             err='Deleting a default nodegroup is not supported.')
-    db_api.cluster_claim(
-        cluster.uuid, states.UPDATE, 'nodegroup_delete',
+    work.claim(
+        cluster.uuid, operations.NODEGROUP_DELETE,
         args={'nodegroup': nodegroup.uuid},
         nodegroup_updates={nodegroup.uuid: {'status': states.DELETING}})
-    work.start(request, 'nodegroup_delete', cluster.uuid)
+    work.start(request, operations.NODEGROUP_DELETE, cluster.uuid)
     return routing.Reply(None, 204)
 
 

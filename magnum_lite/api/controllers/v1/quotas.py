@@ -1,12 +1,12 @@
 """``/v1/quotas`` (microversion 1.6 in name; served at every version)."""
 
 from magnum_lite.api import collection
+from magnum_lite.api import policy
 from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import validation
 from magnum_lite.api.schemas import types
 from magnum_lite.common import exception
-from magnum_lite.common import policy
 from magnum_lite.common.policies import misc as rules
 from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api

@@ -1,8 +1,8 @@
 """``/v1/stats``: how many clusters and nodes."""
 
 from magnum_lite.api import collection
+from magnum_lite.api import policy
 from magnum_lite.common import exception
-from magnum_lite.common import policy
 from magnum_lite.common.policies import misc as rules
 from magnum_lite.db import api as db_api
 

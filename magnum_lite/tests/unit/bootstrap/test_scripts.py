@@ -21,9 +21,9 @@ import tempfile
 
 import testtools
 
+from magnum_lite.cluster import versions
 from magnum_lite.common import x509
 from magnum_lite.drivers.heat import bootstrap
-from magnum_lite.drivers.heat import versions
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, '..', '..', '..', '..'))

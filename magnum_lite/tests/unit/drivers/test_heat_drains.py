@@ -6,8 +6,9 @@ import types
 import fixtures
 import testtools
 
+from magnum_lite.clients import kubernetes
+from magnum_lite.cluster import kubernetes_access
 from magnum_lite.common import exception
-from magnum_lite.common import kubernetes
 from magnum_lite.conf import CONF
 from magnum_lite.drivers.heat import drains
 from magnum_lite.drivers.heat import hooks
@@ -95,7 +96,7 @@ class TendTest(testtools.TestCase):
 
     def api(self, api):
         self.useFixture(fixtures.MockPatchObject(
-            kubernetes, 'connect', lambda cluster: api))
+            kubernetes_access, 'connect', lambda cluster: api))
         return api
 
     def heat(self, members):

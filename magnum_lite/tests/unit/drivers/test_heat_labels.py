@@ -4,7 +4,7 @@ import os
 
 import testtools
 
-from magnum_lite.drivers.heat import labels
+from magnum_lite.cluster import labels
 from magnum_lite.drivers.heat import parameters
 
 DOC = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'doc',

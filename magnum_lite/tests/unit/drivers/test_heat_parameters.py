@@ -5,9 +5,9 @@ import os
 import testtools
 import yaml
 
+from magnum_lite.cluster import versions
 from magnum_lite.db import models
 from magnum_lite.drivers.heat import parameters
-from magnum_lite.drivers.heat import versions
 
 TEMPLATES = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..',
                          'heat-templates', 'kubernetes')

@@ -9,10 +9,10 @@ import fixtures
 import testtools
 from oslo_config import fixture as config_fixture
 
+from magnum_lite.cluster import versions
 from magnum_lite.conf import CONF
 from magnum_lite.drivers.heat import driver
 from magnum_lite.drivers.heat import templates
-from magnum_lite.drivers.heat import versions
 
 REAL = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..',
                     'heat-templates', 'kubernetes')

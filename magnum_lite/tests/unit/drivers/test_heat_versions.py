@@ -6,7 +6,7 @@ import re
 import testtools
 import yaml
 
-from magnum_lite.drivers.heat import versions
+from magnum_lite.cluster import versions
 
 TEMPLATES = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..',
                          'heat-templates', 'kubernetes')

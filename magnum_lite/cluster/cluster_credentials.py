@@ -17,8 +17,8 @@ import json
 import logging
 import secrets as random_secrets
 
+from magnum_lite.clients import keystone
 from magnum_lite.common import exception
-from magnum_lite.common import keystone
 from magnum_lite.common import secrets
 from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api

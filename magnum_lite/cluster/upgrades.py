@@ -12,8 +12,8 @@ failed upgrade leaves the database describing the cluster as it was and
 nodes back to the recorded version).
 """
 
-from magnum_lite.drivers.heat import labels as label_table
-from magnum_lite.drivers.heat import versions
+from magnum_lite.cluster import labels as label_table
+from magnum_lite.cluster import versions
 
 
 class UpgradeRefused(ValueError):

@@ -14,7 +14,7 @@ import ipaddress
 import re
 from urllib import parse
 
-from magnum_lite.drivers.heat import versions
+from magnum_lite.cluster import versions
 
 STRING = 'string'
 BOOLEAN = 'boolean'

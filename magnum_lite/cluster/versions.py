@@ -315,11 +315,11 @@ def addon_images(kube_tag, template_dir):
 
 
 def _main(argv):
-    """``python -m magnum_lite.drivers.heat.versions KUBE_TAG [PREFIX]``:
+    """``python -m magnum_lite.cluster.versions KUBE_TAG [PREFIX]``:
     the mirror paths and add-on images of a kube_tag, for an operator
     filling a mirror and a registry."""
     here = os.path.dirname(os.path.abspath(__file__))
-    template_dir = os.path.join(here, '..', '..', '..', 'heat-templates',
+    template_dir = os.path.join(here, '..', '..', 'heat-templates',
                                 'kubernetes')
     kube_tag, prefix = argv[0], (argv[1] if len(argv) > 1 else '')
     paths = set()

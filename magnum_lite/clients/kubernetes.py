@@ -32,12 +32,9 @@ import threading
 
 import requests
 
-from magnum_lite.common import ca_rotation
 from magnum_lite.common import exception
-from magnum_lite.common import key_store
 from magnum_lite.common import x509
 from magnum_lite.conf import CONF
-from magnum_lite.db import api as db_api
 
 LOG = logging.getLogger(__name__)
 
@@ -100,30 +97,6 @@ def forget_credentials(cluster_uuid=None):
             _ISSUED.clear()
         else:
             _ISSUED.pop(cluster_uuid, None)
-
-
-def connect(cluster):
-    """A :class:`Client` of a cluster's API (a cluster row: ``uuid``,
-    ``api_address``), authenticated with the conductor's certificate.
-    Use it as a context manager. Raises ``KubernetesUnavailable`` when
-    the cluster has no API address or no stored Kubernetes CA."""
-    server = cluster.api_address
-    if not server:
-        raise exception.KubernetesUnavailable(
-            server='(none)', reason=f'cluster {cluster.uuid} has no API '
-                                    'address yet')
-    try:
-        row = db_api.certificate_get(cluster.uuid, 'kubernetes')
-    except exception.CertificateNotFound:
-        raise exception.KubernetesUnavailable(
-            server=server, reason=f'cluster {cluster.uuid} has no CA')
-    credentials = client_credentials(
-        cluster.uuid, row.certificate,
-        lambda: key_store.load(row.private_key))
-    # During a CA rotation API servers present either CA's certificates;
-    # every node trusts both, so the signing CA's client certificate works.
-    return Client(server, ca_rotation.trusted_pem(row), credentials,
-                  timeout=CONF.kubernetes.request_timeout)
 
 
 def drain_deadline(started_at):

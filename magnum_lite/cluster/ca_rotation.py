@@ -24,14 +24,14 @@ an upgrade between two phases) gives nodes a consistent trust. The API
 signs with the signing row and hands out the whole trusted bundle.
 """
 
+from magnum_lite.cluster import operations
 from magnum_lite.common import states
 from magnum_lite.common import x509
 from magnum_lite.db import api as db_api
 
-TRUST, SIGN, DROP = 'trust', 'sign', 'drop'
-PHASES = (TRUST, SIGN, DROP)
+PHASES = operations.CA_ROTATE.phases
+TRUST, SIGN, DROP = PHASES
 NEXT, PREVIOUS = 'next', 'previous'
-OPERATION = 'ca_rotate'
 
 
 def kind(ca_type, role=None):
@@ -79,7 +79,8 @@ def phase_to_resume(cluster):
     unfinished rotation, the one its rows show, or a new rotation."""
     args = cluster.operation_args or {}
     if cluster.status == states.UPDATE_FAILED and \
-            cluster.operation == OPERATION and args.get('phase') in PHASES:
+            cluster.operation == operations.CA_ROTATE.name and \
+            args.get('phase') in PHASES:
         return args['phase']
     if db_api.certificate_find(cluster.uuid,
                                kind(x509.CA_TYPES[0], NEXT)) is not None:
