@@ -19,7 +19,7 @@ TLS set-up is checked for real. Usage::
 the cluster's API servers would), and nodes that register again after
 their Node object is deleted, as a replacement server's kubelet does.
 
-It implements only what ``common.kubernetes`` uses: ``GET /api/v1/nodes``,
+It implements only what ``clients.kubernetes`` uses: ``GET /api/v1/nodes``,
 ``GET``, ``PATCH`` (merge patch) and ``DELETE`` ``/api/v1/nodes/{name}``,
 ``GET /api/v1/pods?fieldSelector=spec.nodeName=X`` and ``POST
 /api/v1/namespaces/{ns}/pods/{name}/eviction``, which deletes the pod, or
