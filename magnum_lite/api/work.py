@@ -32,18 +32,28 @@ def reset():
 def check_state(operation, cluster):
     """Refuse with 400 (InvalidState) an ``operation`` whose row refuses
     the cluster's state so; a 409 is the claim's to answer."""
-    if operation.refusal_for(cluster.status) == http.HTTPStatus.BAD_REQUEST:
+    _refuse_invalid(operation, cluster.status)
+
+
+def _refuse_invalid(operation, state):
+    if operation.refusal_for(state) == http.HTTPStatus.BAD_REQUEST:
         raise exception.InvalidState(
-            action=operation.action,
-            status=states.magnum_status(cluster.status))
+            action=operation.action, status=states.magnum_status(state))
 
 
 def claim(cluster_uuid, operation, **kwargs):
-    """Claim ``operation`` on the cluster: its state event, atomically
-    (409 ClusterBusy from a state the event does not start from); the
-    keyword arguments are those of ``db_api.cluster_claim``."""
-    return db_api.cluster_claim(cluster_uuid, operation.event,
-                                operation.name, **kwargs)
+    """Claim ``operation`` on the cluster, atomically, from the states its
+    row allows; the keyword arguments are those of
+    ``db_api.cluster_claim``. From another state it answers what the row
+    says: 400 (InvalidState) or 409 (ClusterBusy), whatever state the
+    cluster had when ``check_state`` looked."""
+    try:
+        return db_api.cluster_claim(cluster_uuid, operation.event,
+                                    operation.name,
+                                    allowed=operation.allowed, **kwargs)
+    except exception.ClusterBusy as busy:
+        _refuse_invalid(operation, busy.kwargs['state'])
+        raise
 
 
 def start(request, operation, cluster_uuid):

@@ -370,7 +370,7 @@ def cluster_settle(cluster_uuid, expected_status, values,
 
 def cluster_claim(cluster_uuid, event, operation, args=None, values=None,
                   nodegroup_updates=None, new_nodegroups=(),
-                  new_credentials=()):
+                  new_credentials=(), allowed=None):
     """Atomically move a cluster along ``event`` of the state machine.
 
     The compare-and-set on ``status`` makes two concurrent requests unable
@@ -378,11 +378,15 @@ def cluster_claim(cluster_uuid, event, operation, args=None, values=None,
     written with the claim; ``nodegroup_updates`` maps nodegroup uuids to
     values written in the same transaction, and ``new_nodegroups`` are
     inserted in it (409 on a duplicate name), as are ``new_credentials``
-    (rows for the cluster's credentials table). Returns the cluster.
+    (rows for the cluster's credentials table). ``allowed``: the states
+    the operation may start from, when fewer than the event's sources.
+    Returns the cluster; ``ClusterBusy`` (with the ``state`` found) from
+    any other state.
     """
     try:
         return _claim(cluster_uuid, event, operation, args, values,
-                      nodegroup_updates, new_nodegroups, new_credentials)
+                      nodegroup_updates, new_nodegroups, new_credentials,
+                      allowed)
     except db_exc.DBDuplicateEntry:
         names = ', '.join(ng['name'] for ng in new_nodegroups)
         cluster = cluster_get(cluster_uuid)
@@ -391,18 +395,22 @@ def cluster_claim(cluster_uuid, event, operation, args=None, values=None,
 
 
 def _claim(cluster_uuid, event, operation, args, values, nodegroup_updates,
-           new_nodegroups, new_credentials):
+           new_nodegroups, new_credentials, allowed):
     model = models.Cluster
     with _writer() as session:
         row = session.query(model).filter(
             model.uuid == cluster_uuid).with_for_update().first()
         if row is None:
             raise exception.ClusterNotFound(cluster=cluster_uuid)
+        busy = exception.ClusterBusy(
+            cluster=cluster_uuid, status=states.magnum_status(row.status),
+            state=row.status)
+        if allowed is not None and row.status not in allowed:
+            raise busy
         try:
             target = states.target(row.status, event)
         except states.InvalidTransition:
-            raise exception.ClusterBusy(
-                cluster=cluster_uuid, status=states.magnum_status(row.status))
+            raise busy
         for key, value in (values or {}).items():
             setattr(row, key, value)
         row.status = target
