@@ -98,6 +98,16 @@ class DbTestCase(TestCase):
         super().setUp()
         self.useFixture(Database(self.backend))
 
+    def cluster_row(self, **fields):
+        """A cluster row (and its template) written straight to the
+        database, with ``fields`` over a minimal cluster."""
+        template = db_api.template_create(
+            {'name': 't', 'coe': 'kubernetes', 'image_id': 'img',
+             'project_id': 'p1'})
+        return db_api.cluster_create(
+            dict({'name': 'c', 'cluster_template_id': template.uuid,
+                  'project_id': 'p1'}, **fields), [])
+
     def count(self, model):
         with db_api.get_engine().connect() as connection:
             return connection.execute(

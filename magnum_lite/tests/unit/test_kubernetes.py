@@ -340,13 +340,8 @@ class ConnectTest(base.DbTestCase):
         self.addCleanup(kubernetes.forget_credentials)
 
     def _cluster(self, api_address):
-        template = db_api.template_create(
-            {'name': 't', 'coe': 'kubernetes', 'image_id': 'img',
-             'project_id': 'p1'})
-        return db_api.cluster_create(
-            {'name': 'c', 'cluster_template_id': template.uuid,
-             'project_id': 'p1', 'status': 'CREATE_COMPLETE',
-             'api_address': api_address}, [])
+        return self.cluster_row(status='CREATE_COMPLETE',
+                                api_address=api_address)
 
     def test_client_from_stored_ca(self):
         kube = self.useFixture(fake_kube.FakeKube(_ca()))

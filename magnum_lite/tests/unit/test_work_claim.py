@@ -12,12 +12,7 @@ from magnum_lite.tests import base
 class ClaimTest(base.DbTestCase):
 
     def cluster(self, status):
-        template = db_api.template_create(
-            {'name': 't', 'coe': 'kubernetes', 'image_id': 'img',
-             'project_id': 'p1'})
-        return db_api.cluster_create(
-            {'name': 'c', 'cluster_template_id': template.uuid,
-             'project_id': 'p1', 'status': status}, [])
+        return self.cluster_row(status=status)
 
     def test_a_state_the_event_allows_but_the_row_refuses(self):
         # An upgrade needs a cluster that was built once: a cluster that
