@@ -55,24 +55,28 @@ def is_local_name(host):
     return host in _LOCAL_NAMES or host.endswith('.localhost')
 
 
-def loopback(host):
-    """Whether connecting to ``host`` (an address or a name, as Python's
-    socket module accepts it) stays on the loopback interface."""
+def _parse(host):
+    """(host as text, its ``ipaddress`` address or None for a name); an
+    IPv4-mapped IPv6 address is its IPv4 address."""
     if isinstance(host, bytes):
         host = host.decode('ascii', 'replace')
     try:
         address = ipaddress.ip_address(host.split('%', 1)[0])
     except ValueError:
+        return host, None
+    return host, getattr(address, 'ipv4_mapped', None) or address
+
+
+def loopback(host):
+    """Whether connecting to ``host`` (an address or a name, as Python's
+    socket module accepts it) stays on the loopback interface."""
+    host, address = _parse(host)
+    if address is None:
         return is_local_name(host)
-    if getattr(address, 'ipv4_mapped', None):
-        address = address.ipv4_mapped
     return address.is_loopback
 
 
-def _describe(address):
-    host, port = address[0], address[1]
-    if isinstance(host, bytes):
-        host = host.decode('ascii', 'replace')
+def _describe(host, port):
     return f'[{host}]:{port}' if ':' in host else f'{host}:{port}'
 
 
@@ -119,7 +123,7 @@ class Guard:
             return
         if loopback(address[0]):
             return
-        where = _describe(address)
+        where = _describe(_parse(address[0])[0], address[1])
         self.write(REFUSED, {'event': event, 'address': where})
         raise PermissionError(
             errno.EPERM, f'netguard: {where} is outside 127.0.0.0/8 and '
@@ -128,16 +132,10 @@ class Guard:
     def _lookup(self, host):
         if host is None:
             return
-        if isinstance(host, bytes):
-            host = host.decode('ascii', 'replace')
-        if loopback(host):
-            return
-        try:
-            ipaddress.ip_address(host.split('%', 1)[0])
-            return      # an address: nothing is looked up
-        except ValueError:
-            pass
-        self.write(LOOKUPS, {'event': 'socket.getaddrinfo', 'name': host})
+        host, address = _parse(host)
+        if address is None and not is_local_name(host):
+            self.write(LOOKUPS, {'event': 'socket.getaddrinfo',
+                                 'name': host})
 
 
 def install(record):
