@@ -396,9 +396,15 @@ def for_cluster(cluster_uuid, api_address, nodes=()):
 class NoUndrainedNodes(fixtures.Fixture):
     """Fails the test, at its end, if the conductor replaced a node
     without draining it (the Kubernetes API could not be reached): a test
-    that drains serves the cluster's API with :func:`for_cluster`."""
+    that drains serves the cluster's API with :func:`for_cluster`. An API
+    that does not answer is given up on after 1 s, so such a test fails
+    at once rather than after ``unreachable_timeout`` per node."""
 
     def _setUp(self):
+        from magnum_lite.conf import CONF
+        CONF.set_override('unreachable_timeout', 1, 'kubernetes')
+        self.addCleanup(CONF.clear_override, 'unreachable_timeout',
+                        'kubernetes')
         self.log = self.useFixture(fixtures.FakeLogger(
             name='magnum_lite.drivers.heat.drains', level=logging.DEBUG))
         self.addCleanup(self._check)

@@ -48,9 +48,6 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
         self.conf.config(auth_mode='noauth', endpoint=self.heat.endpoint,
                          environment_files=[SIMULATION_ENV], group='heat')
         self.conf.config(transport_url=services.transport_url())
-        # Operations that drain serve the cluster's API (serve_kube); one
-        # that did not would give up on it after 1 s and fail the test.
-        self.conf.config(unreachable_timeout=1, group='kubernetes')
         self.useFixture(fake_kube.NoUndrainedNodes())
         self.create_template(network_driver='calico',
                              external_network_id='public')
@@ -110,7 +107,8 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
         cluster = self.call('GET', f'/v1/clusters/{uuid}').json
         nodes = self.node_names(stack_id) + \
             self.node_names(nodegroup_stack_id)
-        kube = self.serve_kube(uuid, cluster['api_address'], nodes)
+        kube = self.useFixture(fake_kube.for_cluster(
+            uuid, cluster['api_address'], nodes))
         ca = self.call('GET', path).json['pem']
         stacks = {stack_id: ('master_server_ids', 'worker_server_ids'),
                   nodegroup_stack_id: ('server_ids',)}
@@ -172,7 +170,8 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
         nodes = [f'c1-default-master-{i}' for i in range(3)] + \
             [f'c1-default-worker-{i}' for i in range(2)]
         self.assertEqual(nodes, self.node_names(cluster['cluster_id']))
-        kube = self.serve_kube(uuid, cluster['api_address'], nodes)
+        kube = self.useFixture(fake_kube.for_cluster(
+            uuid, cluster['api_address'], nodes))
         for i, node in enumerate(nodes):
             kube.add_pod('default', f'web-{i}', node,
                          owner_kind='ReplicaSet')
@@ -220,12 +219,6 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
                 self.assertLessEqual(replaced[before], cordoned[after],
                                      (before, after))
 
-    def serve_kube(self, uuid, api_address, nodes):
-        """The cluster's Kubernetes API, a fake listening on its loopback
-        ``api_address``, with ``nodes`` registered."""
-        return self.useFixture(fake_kube.for_cluster(uuid, api_address,
-                                                     nodes))
-
     def _replacement_starts(self, stack_id):
         """{node name: when Heat began making its new server} in the
         stack's last update (naive UTC, whole seconds)."""
@@ -253,7 +246,8 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
         stack_id = cluster['cluster_id']
         before = self.outputs(stack_id)
         nodes = self.node_names(stack_id)
-        kube = self.serve_kube(uuid, cluster['api_address'], nodes)
+        kube = self.useFixture(fake_kube.for_cluster(
+            uuid, cluster['api_address'], nodes))
 
         self.call('POST', f'/v1/clusters/{uuid}/actions/upgrade',
                   {'cluster_template': 'tpl-new', 'max_batch_size': 2},

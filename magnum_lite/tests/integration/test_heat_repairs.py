@@ -45,9 +45,6 @@ class HeatRepairTest(heat_harness.OneHeatTestCase, base.FunctionalTestCase):
                          group='heat')
         self._boot_failures([])
         self.conf.config(transport_url=services.transport_url())
-        # The test serves the cluster's API (fake_kube.for_cluster); had
-        # it not, drains would give up after 1 s and fail the test.
-        self.conf.config(unreachable_timeout=1, group='kubernetes')
         self.useFixture(fake_kube.NoUndrainedNodes())
 
     def _boot_failures(self, entries):

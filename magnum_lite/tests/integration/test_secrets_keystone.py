@@ -60,9 +60,6 @@ class SecretsNeverLeaveTest(heat_harness.OneHeatTestCase,
         self.conf.config(auth_mode='noauth', endpoint=self.heat.endpoint,
                          environment_files=[heat_harness.SIMULATION_ENV],
                          group='heat')
-        # The credential rotation drains through the cluster's API, which
-        # the test serves (fake_kube.for_cluster).
-        self.conf.config(unreachable_timeout=1, group='kubernetes')
         self.useFixture(fake_kube.NoUndrainedNodes())
         self.responses = []
         self.secrets = {}
