@@ -1,8 +1,7 @@
 """The WSGI application: middleware around a small Pecan app."""
 
-import logging
-
 import pecan
+import webob
 from oslo_config import cfg
 from oslo_middleware import cors
 from oslo_middleware import healthcheck
@@ -12,29 +11,12 @@ from oslo_middleware.healthcheck import opts as healthcheck_opts
 
 from magnum_lite.api import auth
 from magnum_lite.api import policy
-from magnum_lite.api import routing
 from magnum_lite.api.controllers import root
 from magnum_lite.api.controllers import v1
 from magnum_lite.cluster import cluster_credentials
 from magnum_lite.common import context
 from magnum_lite.conf import CONF
 from magnum_lite.conf import opts
-
-
-class _UndecodableBodies(logging.Filter):
-    """Drop Pecan's ERROR traceback for a JSON body that is not UTF-8.
-
-    Pecan decodes every JSON body into parameters before dispatch and logs
-    the UnicodeDecodeError at ERROR; routing then answers the client 400
-    (MalformedJson). It is the client's error, not the server's.
-    """
-
-    def filter(self, record):
-        error = record.exc_info[1] if record.exc_info else None
-        return not isinstance(error, UnicodeDecodeError)
-
-
-logging.getLogger('pecan.core').addFilter(_UndecodableBodies())
 
 
 def _make_context(req):
@@ -44,10 +26,12 @@ def _make_context(req):
 
 
 def _pecan_app():
-    router = v1.build_router()
-    controller = root.RootController(
-        lambda req: routing.dispatch(router, req, _make_context))
-    return pecan.make_app(controller, hooks=[root.NoNegotiation()],
+    controller = root.RootController(v1.build_router(), _make_context)
+    # webob's request, not Pecan's subclass: that one logs a traceback
+    # for every path, query or body that is not UTF-8, which is the
+    # client's error (ErrorEnvelope answers it 400).
+    return pecan.make_app(controller, hooks=[root.ErrorEnvelope()],
+                          request_cls=webob.Request,
                           guess_content_type_from_ext=False,
                           force_canonical=False, debug=False)
 

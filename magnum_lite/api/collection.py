@@ -7,22 +7,13 @@ from magnum_lite.common import exception
 from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api
 
-PAGING_PARAMS = ('marker', 'limit', 'sort_key', 'sort_dir')
 
-
-def check_params(params, allowed):
-    """400 "Unknown argument" for a query parameter not in ``allowed``."""
-    for name in params:
-        if name not in allowed:
-            raise exception.UnknownArgument(name=name)
-
-
-def paging(request, model, extra=(), integer_marker=False):
-    """Read marker/limit/sort_key/sort_dir; refuse unknown parameters.
+def paging(request, model, integer_marker=False):
+    """Read marker/limit/sort_key/sort_dir; refuse parameters the
+    endpoint does not declare.
 
     ``model`` gives the sortable columns (None: any sort_key)."""
-    params = request.params
-    check_params(params, PAGING_PARAMS + tuple(extra))
+    params = request.check_query()
     limit = _limit(params.get('limit'))
     sort_dir = params.get('sort_dir', 'asc')
     if sort_dir not in ('asc', 'desc'):

@@ -1,58 +1,47 @@
-"""The route table and the one place requests are dispatched and answered.
+"""From a request to its endpoint, and from an answer or error to a response.
 
-Every handler is a plain function ``handler(request, **path_args)`` that
-returns a :class:`Reply` (or a dict for 200). Errors are exceptions from
-:mod:`magnum_lite.common.exception`; this module turns them into Magnum's
-error envelope.
+Handlers are declared with :func:`magnum_lite.api.endpoint.declare`. The
+:class:`Router` holds their endpoints; :func:`select` finds the one a
+request asks for at the microversion it asks for; :func:`answer` calls its
+handler; :func:`error_response` turns any error into Magnum's envelope.
+Pecan (``controllers/root.py``) calls these three.
 """
 
 import dataclasses
 import functools
 import json
 import logging
+from urllib import parse
 
 import webob
+import webob.exc
 
 from magnum_lite.api import errors
 from magnum_lite.api import microversions
+from magnum_lite.api import policy
 from magnum_lite.common import exception
 
 LOG = logging.getLogger(__name__)
 
+# Where select() leaves the negotiated version for answer() and errors.
+_VERSION = 'magnum_lite.version'
+
 
 @dataclasses.dataclass
 class Reply:
-    """What a handler answers."""
+    """What a handler answers (a plain dict means 200 with that body)."""
 
     body: object = None
     status: int = 200
     headers: dict = dataclasses.field(default_factory=dict)
 
 
-@dataclasses.dataclass(frozen=True)
-class Route:
-    method: str
-    segments: tuple
-    handler: object
-    min_version: microversions.Version = microversions.MIN
-
-    def match(self, parts):
-        if len(parts) != len(self.segments):
-            return None
-        args = {}
-        for pattern, part in zip(self.segments, parts, strict=True):
-            if pattern.startswith('{'):
-                args[pattern[1:-1]] = part
-            elif pattern != part:
-                return None
-        return args
-
-
 class Request:
     """What a handler sees of a request."""
 
-    def __init__(self, webob_request, version, context):
+    def __init__(self, webob_request, endpoint, version, context):
         self._req = webob_request
+        self.endpoint = endpoint
         self.version = version
         self.context = context
 
@@ -69,6 +58,21 @@ class Request:
     def params(self):
         """Query parameters: {name: last value}."""
         return dict(self._req.GET.items())
+
+    def check_query(self):
+        """The query parameters, after a 400 "Unknown argument" for any
+        the endpoint does not declare at this microversion."""
+        params = self.params
+        allowed = self.endpoint.allowed_query(self.version)
+        for name in params:
+            if name not in allowed:
+                raise exception.UnknownArgument(name=name)
+        return params
+
+    def authorize(self, target=None):
+        """403 unless the endpoint's policy rule allows the caller on
+        ``target`` (default: the caller's own project)."""
+        policy.authorize(self.endpoint.policy, self.context, target)
 
     def at_least(self, version):
         return self.version >= version
@@ -89,33 +93,9 @@ class Request:
             raise exception.MalformedJson()
 
 
-class Router:
-    """Routes ``/v1/...`` (and the same paths without ``/v1``)."""
+class RoutingError(Exception):
+    """A refusal before any handler: no such path, method or version."""
 
-    def __init__(self):
-        self._routes = []
-
-    def add(self, method, path, handler, min_version=microversions.MIN):
-        segments = tuple(s for s in path.split('/') if s)
-        self._routes.append(Route(method, segments, handler, min_version))
-
-    def match(self, method, parts):
-        """Return (route, args), or raise 404/405 as routing errors."""
-        allowed = set()
-        for route in self._routes:
-            args = route.match(parts)
-            if args is None:
-                continue
-            if route.method == method:
-                return route, args
-            allowed.add(route.method)
-        if allowed:
-            raise _RoutingError(405, 'Method Not Allowed',
-                                headers={'Allow': ', '.join(sorted(allowed))})
-        raise _RoutingError(404, 'Not Found')
-
-
-class _RoutingError(Exception):
     def __init__(self, status, title, detail='', headers=None):
         self.status = status
         self.title = title
@@ -124,82 +104,76 @@ class _RoutingError(Exception):
         super().__init__(title)
 
 
-def _json_response(status, body, headers=None):
-    response = webob.Response(status=status, headers=headers or {})
-    if body is None or status == 204:
-        response.content_type = None
-        response.body = b''
-    else:
-        response.content_type = 'application/json'
-        response.charset = None
-        response.body = json.dumps(body).encode()
-    return response
+class Router:
+    """The endpoints of ``/v1/...`` (also served without ``/v1``)."""
+
+    def __init__(self, endpoints):
+        # A literal segment wins over a parameter: /clusters/detail is
+        # not the cluster called "detail".
+        self.endpoints = sorted(endpoints, key=lambda e: tuple(
+            s.startswith('{') for s in e.segments))
+
+    def match(self, method, parts):
+        """(endpoint, {path argument: value}), or a 404/405 RoutingError."""
+        allowed = set()
+        for endpoint in self.endpoints:
+            args = _match(endpoint.segments, parts)
+            if args is None:
+                continue
+            if endpoint.method == method:
+                return endpoint, args
+            allowed.add(endpoint.method)
+        if allowed:
+            raise RoutingError(405, 'Method Not Allowed',
+                               headers={'Allow': ', '.join(sorted(allowed))})
+        raise RoutingError(404, 'Not Found')
 
 
-def error_response(err, headers=None):
-    """The envelope answer of one of our exceptions."""
-    return _json_response(err.code, errors.envelope(
-        err.code, err, errors.code_for(err.code)), headers)
+def _match(segments, parts):
+    if len(parts) != len(segments):
+        return None
+    args = {}
+    for pattern, part in zip(segments, parts, strict=True):
+        if pattern.startswith('{'):
+            args[pattern[1:-1]] = part
+        elif pattern != part:
+            return None
+    return args
 
 
-def routing_error(status, title, req, headers=None):
-    """A routing-level error answer (code ""), e.g. 405 on ``/``."""
-    return _routing_error(_RoutingError(status, title, headers=headers), req)
-
-
-def _routing_error(err, req):
-    title = err.title if _accepts_json(req) else ''
-    detail = err.detail if _accepts_json(req) else ''
-    body = {'errors': [{'request_id': '', 'code': '', 'status': err.status,
-                        'title': title, 'detail': detail, 'links': []}]}
-    return _json_response(err.status, body, err.headers)
-
-
-def _accepts_json(req):
-    return 'application/json' in (req.accept.header_value or '')
-
-
-def _path_parts(path):
-    parts = [p for p in path.split('/') if p]
+def select(router, req, parts):
+    """The endpoint and path arguments ``req`` asks for, at the
+    microversion it asks for; raises RoutingError or OutOfRange."""
     if parts and parts[0] == 'v1':
         parts = parts[1:]
-    return parts
-
-
-def dispatch(router, req, make_context):
-    """Answer one request under ``/v1`` (or a prefix-less v1 path)."""
-    try:
-        route, args = router.match(req.method, _path_parts(req.path_info))
-        version = _negotiate(req)
-    except _RoutingError as err:
-        return _routing_error(err, req)
-    except microversions.OutOfRange as err:
-        body = microversions.out_of_range_body(err.requested,
-                                               _accepts_json(req))
-        headers = microversions.response_headers(err.requested)
-        headers[microversions.HEADER] = req.headers[microversions.HEADER]
-        return _json_response(406, body, headers)
-    if version < route.min_version:
-        return _routing_error(_RoutingError(
+    endpoint, args = router.match(req.method, parts)
+    version = _negotiate(req)
+    if not endpoint.min_version <= version <= endpoint.max_version:
+        raise RoutingError(
             406, 'Not Acceptable',
             f'Version {version} was requested but the requested API '
-            f'{route.handler.__name__} is not supported for this version.'),
-            req)
-    headers = microversions.response_headers(version)
+            f'{endpoint.handler.__name__} is not supported for this '
+            f'version.')
+    req.environ[_VERSION] = version
+    return endpoint, args
+
+
+def _negotiate(req):
     try:
-        _refuse_nul(args, req)
-        request = Request(req, version, make_context(req))
-        reply = route.handler(request, **args)
-        if not isinstance(reply, Reply):
-            reply = Reply(reply)
-    except exception.MagnumLiteError as err:
-        return error_response(err, headers)
-    except Exception:
-        LOG.exception('Unexpected error answering %s %s', req.method,
-                      req.path)
-        return _json_response(500, errors.envelope(
-            500, 'An unexpected error prevented the server from fulfilling '
-                 'your request.', 'server'), headers)
+        return microversions.negotiate(req.headers.get(microversions.HEADER))
+    except microversions.MalformedHeader as err:
+        raise RoutingError(406, 'Not Acceptable', str(err))
+
+
+def answer(endpoint, req, args, make_context):
+    """Call the endpoint's handler; its Reply as a response."""
+    version = req.environ[_VERSION]
+    _refuse_nul(args, req)
+    reply = endpoint.handler(
+        Request(req, endpoint, version, make_context(req)), **args)
+    if not isinstance(reply, Reply):
+        reply = Reply(reply)
+    headers = microversions.response_headers(version)
     headers.update(reply.headers)
     return _json_response(reply.status, reply.body, headers)
 
@@ -214,8 +188,81 @@ def _refuse_nul(args, req):
                     f'characters.')
 
 
-def _negotiate(req):
-    try:
-        return microversions.negotiate(req.headers.get(microversions.HEADER))
-    except microversions.MalformedHeader as err:
-        raise _RoutingError(406, 'Not Acceptable', str(err))
+def _json_response(status, body, headers=None):
+    response = webob.Response(status=status, headers=headers or {})
+    if body is None or status == 204:
+        response.content_type = None
+        response.body = b''
+    else:
+        response.content_type = 'application/json'
+        response.charset = None
+        response.body = json.dumps(body).encode()
+    return response
+
+
+def json_response(body):
+    """A 200 JSON answer outside the v1 endpoints (the version list)."""
+    return _json_response(200, body)
+
+
+def error_response(error, req):
+    """Any error met while answering ``req``, in Magnum's envelope."""
+    if isinstance(error, UnicodeDecodeError):
+        error = _undecodable(req)
+    if isinstance(error, exception.MagnumLiteError):
+        return _json_response(error.code, errors.envelope(
+            error.code, error, errors.code_for(error.code)),
+            _version_headers(req))
+    if isinstance(error, microversions.OutOfRange):
+        return _out_of_range(error, req)
+    if isinstance(error, webob.exc.HTTPException):
+        # Pecan's own refusals, e.g. 406 when Accept excludes JSON.
+        error = RoutingError(error.status_int, error.title)
+    if isinstance(error, RoutingError):
+        return _routing_error(error, req)
+    LOG.error('Unexpected error answering %s %s', req.method, req.path,
+              exc_info=error)
+    return _json_response(500, errors.envelope(
+        500, 'An unexpected error prevented the server from fulfilling '
+             'your request.', 'server'), _version_headers(req))
+
+
+def _version_headers(req):
+    version = req.environ.get(_VERSION)
+    return microversions.response_headers(version) if version else {}
+
+
+def _out_of_range(error, req):
+    body = microversions.out_of_range_body(error.requested,
+                                           _accepts_json(req))
+    headers = microversions.response_headers(error.requested)
+    headers[microversions.HEADER] = req.headers[microversions.HEADER]
+    return _json_response(406, body, headers)
+
+
+def _routing_error(error, req):
+    title = error.title if _accepts_json(req) else ''
+    detail = error.detail if _accepts_json(req) else ''
+    body = {'errors': [{'request_id': '', 'code': '', 'status': error.status,
+                        'title': title, 'detail': detail, 'links': []}]}
+    return _json_response(error.status, body, error.headers)
+
+
+def _accepts_json(req):
+    return 'application/json' in (req.accept.header_value or '')
+
+
+def _undecodable(req):
+    """What could not be decoded as UTF-8: the path, the query or the
+    body."""
+    environ = req.environ
+    parts = (('path', environ.get('PATH_INFO', '').encode('latin-1')),
+             ('query', parse.unquote_to_bytes(
+                 environ.get('QUERY_STRING', ''))))
+    for name, raw in parts:
+        try:
+            raw.decode('utf-8')
+        except UnicodeError:
+            return exception.InvalidParameterValue(
+                err=f'The request {name} is not valid UTF-8')
+    return exception.MalformedJson()

@@ -1,16 +1,17 @@
-"""``/``: the version document; everything else goes to the v1 router."""
+"""The Pecan root: ``/`` itself, every v1 endpoint, and error pages.
 
-import json
-from urllib import parse
+Pecan finds ``index`` for ``/`` by object dispatch and asks ``_route``
+for anything else; ``_route`` hands it the controller of the endpoint the
+router selects, with the path arguments as its positional arguments.
+Pecan negotiates the content type (JSON only) and calls the controller;
+:class:`ErrorEnvelope` renders every refusal, ours or Pecan's.
+"""
 
 import pecan
 import pecan.hooks
-import webob
-import webob.exc
 
 from magnum_lite.api import microversions
 from magnum_lite.api import routing
-from magnum_lite.common import exception
 
 
 def versions_document(base_url):
@@ -29,62 +30,50 @@ def versions_document(base_url):
     }
 
 
-class NoNegotiation(pecan.hooks.PecanHook):
-    """Skip Pecan's Accept negotiation: every answer is JSON (or empty),
-    and the router answers unknown paths and versions itself."""
-
-    def on_route(self, state):
-        state.request.pecan['content_type'] = 'application/json'
+class ErrorEnvelope(pecan.hooks.PecanHook):
+    """Every error in Magnum's envelope: a handler's, the router's, and
+    Pecan's own (406 when the client refuses JSON)."""
 
     def on_error(self, state, error):
-        # Pecan decodes the path, and the JSON body (for controller
-        # arguments we do not use), itself; it answers its own 400 when
-        # either is not UTF-8. Give that answer Magnum's envelope.
-        if isinstance(error, webob.exc.HTTPBadRequest):
-            return routing.error_response(_undecodable(state.request))
-        return None
+        return routing.error_response(error, state.request)
 
 
-def _undecodable(req):
-    """What Pecan could not decode: the path, the query or the body."""
-    environ = req.environ
-    parts = (('path', environ.get('PATH_INFO', '').encode('latin-1')),
-             ('query', parse.unquote_to_bytes(
-                 environ.get('QUERY_STRING', ''))))
-    for name, raw in parts:
-        try:
-            raw.decode('utf-8')
-        except UnicodeError:
-            return exception.InvalidParameterValue(
-                err=f'The request {name} is not valid UTF-8')
-    return exception.MalformedJson()
+class _EndpointController:
+    """The Pecan controller of one endpoint. A method, so Pecan reads its
+    signature (``*values``: the path arguments) and looks no further."""
+
+    def __init__(self, endpoint, make_context):
+        self._endpoint = endpoint
+        self._names = [s[1:-1] for s in endpoint.segments
+                       if s.startswith('{')]
+        self._make_context = make_context
+
+    @pecan.expose(content_type='application/json')
+    def answer(self, *values):
+        return routing.answer(self._endpoint, pecan.request,
+                              dict(zip(self._names, values, strict=True)),
+                              self._make_context)
 
 
 class RootController:
-    """Routes ``/`` itself, and hands every other path to ``v1``."""
+    """``/``, and ``/v1/...`` (or the same paths without ``/v1``)."""
 
-    def __init__(self, v1_dispatch):
-        self._v1 = v1_dispatch
+    def __init__(self, router, make_context):
+        self._router = router
+        self._controllers = {
+            e: _EndpointController(e, make_context).answer
+            for e in router.endpoints}
 
     @pecan.expose(content_type='application/json')
-    def _dispatch(self, *remainder, **params):
+    def index(self):
         req = pecan.request
-        if req.path_info.strip('/') == '':
-            return _root(req)
-        return self._v1(req)
+        if req.method != 'GET':
+            raise routing.RoutingError(405, 'Method Not Allowed',
+                                       headers={'Allow': 'GET'})
+        return routing.json_response(versions_document(req.application_url))
 
-    @pecan.expose(content_type='application/json')
-    def _route(self, args, request=None):
-        # Pecan's object dispatch is bypassed: our router decides.
-        return self._dispatch, []
-
-
-def _root(req):
-    if req.method != 'GET':
-        return routing.routing_error(405, 'Method Not Allowed', req,
-                                     headers={'Allow': 'GET'})
-    response = webob.Response(
-        body=json.dumps(versions_document(req.application_url)).encode())
-    response.content_type = 'application/json'
-    response.charset = None
-    return response
+    @pecan.expose()
+    def _route(self, args, request):
+        endpoint, path_args = routing.select(
+            self._router, request, [a for a in args if a])
+        return self._controllers[endpoint], list(path_args.values())

@@ -66,6 +66,32 @@ class TestRouting(ErrorTestCase):
         self.assert_error(self.call('GET', '/clusters/c1', status=404), 404,
                           'Cluster c1 could not be found.')
 
+    def test_answers_are_json_only(self):
+        # Pecan's content negotiation: a client that refuses JSON gets
+        # 406, in the envelope; browsers and clients without Accept get
+        # JSON.
+        for accept in ('text/plain', 'application/xml', 'text/html'):
+            response = self.call('GET', '/v1/clusters', status=406,
+                                 headers={'Accept': accept})
+            error = self.assert_routing_error(response, 406)
+            self.assertEqual(('', ''), (error['title'], error['detail']))
+        for accept in ('', '*/*', 'application/json; q=0.5, text/plain',
+                       'text/html,application/xhtml+xml,*/*;q=0.8'):
+            response = self.call('GET', '/v1/clusters',
+                                 headers={'Accept': accept})
+            self.assertEqual([], response.json['clusters'], accept)
+            self.assertEqual('application/json',
+                             response.headers['Content-Type'])
+
+    def test_body_keys_are_not_controller_arguments(self):
+        # Pecan offers body keys to controllers as keyword arguments; ours
+        # take none, so no key can collide with one.
+        for key in ('self', 'values', 'request', 'endpoint'):
+            response = self.app.post_json(
+                '/v1/quotas', {key: 1, 'project_id': 'p'},
+                headers=self.headers(roles='admin'), expect_errors=True)
+            self.assert_error(response, 400)
+
     def test_options_is_an_empty_200(self):
         response = self.app.options('/v1/clusters')
         self.assertEqual(200, response.status_int)

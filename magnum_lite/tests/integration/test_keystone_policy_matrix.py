@@ -291,7 +291,7 @@ class PolicyMatrixTest(api_server.ServerPerClass, base.DbTestCase):
                      .split('/') if p]
             hit.add(router.match(method, parts)[0])
         missing = [f'{r.method} /{"/".join(r.segments)}'
-                   for r in router._routes if r not in hit]
+                   for r in router.endpoints if r not in hit]
         self.assertEqual([], missing)
 
     def test_matrix(self):

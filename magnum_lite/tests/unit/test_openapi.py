@@ -29,7 +29,7 @@ class OpenAPIDocumentTest(base.TestCase):
 
     def test_every_route_is_described(self):
         paths = openapi.document()['paths']
-        for route in v1.build_router()._routes:
+        for route in v1.build_router().endpoints:
             path = ('/v1/' + '/'.join(route.segments)).rstrip('/')
             self.assertIn(route.method.lower(), paths.get(path, {}),
                           f'{route.method} {path}')

@@ -1,5 +1,9 @@
 """``/v1``: its document and the route table of every v1 resource."""
 
+import sys
+
+from magnum_lite.api import documents
+from magnum_lite.api import endpoint
 from magnum_lite.api import routing
 from magnum_lite.api.controllers.v1 import certificates
 from magnum_lite.api.controllers.v1 import cluster_actions
@@ -16,6 +20,7 @@ _RESOURCES = ('clustertemplates', 'clusters', 'quotas', 'certificates',
               'mservices', 'stats', 'federations')
 
 
+@endpoint.declare('GET', '/', reply=documents.VERSION)
 def show(request):
     """GET /v1: the v1 document."""
     base = request.base_url
@@ -43,12 +48,8 @@ def show(request):
 
 
 def build_router():
-    """Every v1 route, from each resource module's ROUTES."""
-    router = routing.Router()
-    router.add('GET', '/', show)
-    for module in (clustertemplates, clusters, cluster_actions, nodegroups,
-                   quotas, stats, mservices, certificates, credentials,
-                   federations):
-        for route in module.ROUTES:
-            router.add(*route)
-    return router
+    """The router of every v1 endpoint."""
+    return routing.Router(endpoint.of(
+        sys.modules[__name__], clustertemplates, clusters, cluster_actions,
+        nodegroups, quotas, stats, mservices, certificates, credentials,
+        federations))

@@ -1,7 +1,8 @@
 """``/v1/certificates``: show a cluster CA, sign a CSR, rotate the CA."""
 
 from magnum_lite.api import collection
-from magnum_lite.api import policy
+from magnum_lite.api import documents
+from magnum_lite.api import endpoint
 from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import validation
@@ -23,6 +24,12 @@ _SIGN = types.obj({
     'pem': types.string(min_length=0, max_length=65536),
     **types.read_only('links', 'bay_uuid', 'created_at', 'updated_at'),
 }, required=('cluster_uuid', 'csr'))
+_CERTIFICATE = documents.Document('Certificate', {
+    'type': 'object', 'properties': {
+        'cluster_uuid': {'type': 'string'}, 'links': documents.LINKS,
+        'pem': {'type': 'string'}, 'csr': {'type': 'string'},
+        'ca_cert_type': documents.nullable('string')},
+    'required': ['cluster_uuid', 'pem'], 'additionalProperties': False})
 
 
 def ca_type(value):
@@ -38,12 +45,15 @@ def _links(request, cluster):
     return collection.links(request, f'certificates/{cluster.uuid}')
 
 
+@endpoint.declare('GET', '/certificates/{cluster_ident}',
+                  policy=rules.CERTIFICATE_GET,
+                  query=(endpoint.Query('ca_cert_type'),),
+                  reply=_CERTIFICATE)
 def get_one(request, cluster_ident):
     """The PEM of a cluster's CA."""
-    collection.check_params(request.params, ('ca_cert_type',))
+    request.check_query()
     cluster = clusters.load(request, cluster_ident)
-    policy.authorize(rules.CERTIFICATE_GET, request.context,
-                     scope.target_of(cluster))
+    request.authorize(scope.target_of(cluster))
     kind = ca_type(request.params.get('ca_cert_type'))
     cert = db_api.certificate_get(cluster.uuid, kind)
     # During a rotation: both CAs, so a kubeconfig written now keeps
@@ -53,9 +63,12 @@ def get_one(request, cluster_ident):
             'pem': pem.rstrip('\n')}
 
 
+@endpoint.declare('POST', '/certificates', policy=rules.CERTIFICATE_CREATE,
+                  body=documents.request('CertificateSign', _SIGN),
+                  status=201, reply=_CERTIFICATE)
 def create(request):
     """Sign a CSR with the cluster's CA: 201."""
-    collection.check_params(request.params, ())
+    request.check_query()
     body = validation.validate(_SIGN, request.json('certificate'),
                                'certificate')
     try:
@@ -63,8 +76,7 @@ def create(request):
     except exception.ClusterNotFound:
         raise exception.ClusterNotFoundBadRequest(
             cluster=body['cluster_uuid'])
-    policy.authorize(rules.CERTIFICATE_CREATE, request.context,
-                     scope.target_of(cluster))
+    request.authorize(scope.target_of(cluster))
     ca = db_api.certificate_get(cluster.uuid, ca_type(body.get(
         'ca_cert_type')))
     pem = x509.sign_csr(body['csr'], ca.certificate,
@@ -76,15 +88,17 @@ def create(request):
     return routing.Reply(reply, 201)
 
 
+@endpoint.declare('PATCH', '/certificates/{cluster_ident}',
+                  policy=rules.CERTIFICATE_ROTATE_CA, status=202,
+                  reply=documents.ACCEPTED)
 def rotate(request, cluster_ident):
     """Replace the cluster's CAs; a failed rotation resumes: 202.
 
     Three rolling stack updates (cluster/ca_rotation.py); a rotation that
     failed resumes with the phase that failed."""
-    collection.check_params(request.params, ())
+    request.check_query()
     cluster = clusters.load(request, cluster_ident)
-    policy.authorize(rules.CERTIFICATE_ROTATE_CA, request.context,
-                     scope.target_of(cluster))
+    request.authorize(scope.target_of(cluster))
     template = db_api.templates_by_uuid(
         [cluster.cluster_template_id])[cluster.cluster_template_id]
     if template.tls_disabled:
@@ -97,9 +111,3 @@ def rotate(request, cluster_ident):
     work.start(request, operations.CA_ROTATE, cluster.uuid)
     return routing.Reply({'uuid': cluster.uuid}, 202)
 
-
-ROUTES = [
-    ('POST', '/certificates', create),
-    ('GET', '/certificates/{cluster_ident}', get_one),
-    ('PATCH', '/certificates/{cluster_ident}', rotate),
-]

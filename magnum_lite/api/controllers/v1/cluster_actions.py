@@ -1,8 +1,8 @@
 """``/v1/clusters/{ident}/actions/resize`` and ``.../upgrade``."""
 
-from magnum_lite.api import collection
+from magnum_lite.api import documents
+from magnum_lite.api import endpoint
 from magnum_lite.api import microversions as mv
-from magnum_lite.api import policy
 from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import validation
@@ -31,13 +31,17 @@ def _nodegroup(cluster, ident):
     return worker
 
 
+@endpoint.declare('POST', '/clusters/{ident}/actions/resize',
+                  policy=rules.RESIZE, min_version=mv.RESIZE,
+                  body=documents.request('ClusterResize', schema.RESIZE),
+                  status=202, reply=documents.ACCEPTED)
 def resize(request, ident):
     """Resize one nodegroup, optionally naming the servers to remove."""
-    collection.check_params(request.params, ())
+    request.check_query()
     body = validation.validate(schema.RESIZE, request.json('cluster'),
                                'cluster')
     cluster = clusters.load(request, ident)
-    policy.authorize(rules.RESIZE, request.context, scope.target_of(cluster))
+    request.authorize(scope.target_of(cluster))
     nodegroup = _nodegroup(cluster, body.get('nodegroup'))
     count = body['node_count']
     cluster_defaults.check_zero_nodes(request, count)
@@ -69,9 +73,14 @@ def _check_same_cni(cluster, old_template, template, changes):
                 f'an upgrade keeps the network of the cluster.')
 
 
+# Routed from 1.7 as in Magnum, which refuses it below 1.8 with a 400.
+@endpoint.declare('POST', '/clusters/{ident}/actions/upgrade',
+                  policy=rules.UPGRADE, min_version=mv.RESIZE,
+                  body=documents.request('ClusterUpgrade', schema.UPGRADE),
+                  status=202, reply=documents.ACCEPTED)
 def upgrade(request, ident):
     """Move a cluster (or one nodegroup) to another template."""
-    collection.check_params(request.params, ())
+    request.check_query()
     if not request.at_least(mv.UPGRADE):
         raise exception.InvalidParameterValue(
             err='Cluster upgrade is not supported in the provided '
@@ -79,7 +88,7 @@ def upgrade(request, ident):
     body = validation.validate(schema.UPGRADE, request.json('cluster'),
                                'cluster')
     cluster = clusters.load(request, ident, rules.UPGRADE_ALL_PROJECTS)
-    policy.authorize(rules.UPGRADE, request.context, scope.target_of(cluster))
+    request.authorize(scope.target_of(cluster))
     template = cluster_defaults.find_template(
         request, body['cluster_template'], create=False)
     nodegroup = _nodegroup(cluster, body.get('nodegroup'))
@@ -114,8 +123,3 @@ def upgrade(request, ident):
     work.start(request, operations.CLUSTER_UPGRADE, cluster.uuid)
     return routing.Reply({'uuid': cluster.uuid}, 202)
 
-
-ROUTES = [
-    ('POST', '/clusters/{ident}/actions/resize', resize, mv.RESIZE),
-    ('POST', '/clusters/{ident}/actions/upgrade', upgrade, mv.RESIZE),
-]

@@ -3,6 +3,8 @@
 from oslo_utils import uuidutils
 
 from magnum_lite.api import collection
+from magnum_lite.api import documents
+from magnum_lite.api import endpoint
 from magnum_lite.api import jsonpatch
 from magnum_lite.api import microversions as mv
 from magnum_lite.api import policy
@@ -35,6 +37,21 @@ DETAIL_FIELDS = (
     'fixed_network', 'fixed_subnet', 'floating_ip_enabled', 'merge_labels',
     'labels_overridden', 'labels_added', 'labels_skipped',
     'master_lb_enabled', 'created_at', 'updated_at')
+
+_SOURCES = (schema.CREATE, schema.PATCH_DOCUMENT)
+# Before 1.13 a cluster shows stack_id, from 1.13 cluster_id.
+_CLUSTER_ID = {'cluster_id': documents.nullable('string'),
+               'stack_id': documents.nullable('string')}
+CLUSTER = documents.resource('Cluster', DETAIL_FIELDS, _SOURCES, dict(
+    _CLUSTER_ID,
+    **{k: documents.nullable('object') for k in (
+        'labels_overridden', 'labels_added', 'labels_skipped', 'faults',
+        'health_status_reason')},
+    **{k: documents.nullable('array', items={'type': 'string'})
+       for k in ('node_addresses', 'master_addresses')}))
+_SUMMARY = documents.resource('ClusterSummary', LIST_FIELDS, _SOURCES,
+                              _CLUSTER_ID)
+_CREATE = documents.request('ClusterCreate', schema.CREATE)
 
 
 # What lists read: LIST_FIELDS less the derived ones, and of nodegroups
@@ -109,8 +126,8 @@ def serialize(request, cluster, nodegroups, template=None, fields=None,
     return body
 
 
-def _list(request, rule, all_projects_rule, url, detailed):
-    policy.authorize(rule, request.context, scope.own_target(request))
+def _list(request, all_projects_rule, url, detailed):
+    request.authorize(scope.own_target(request))
     paging = collection.paging(request, models.Cluster)
     rows = db_api.cluster_list(
         project_id=scope.project_filter(request, all_projects_rule),
@@ -129,16 +146,22 @@ def _list(request, rule, all_projects_rule, url, detailed):
                                  lambda item: item['uuid'])
 
 
+@endpoint.declare('GET', '/clusters', policy=rules.GET_ALL,
+                  query=endpoint.PAGING, reply=documents.collection(
+                      'ClusterCollection', 'clusters', _SUMMARY))
 def get_all(request):
     """List clusters (trimmed items)."""
-    return _list(request, rules.GET_ALL, rules.GET_ALL_ALL_PROJECTS,
-                 'clusters', detailed=False)
+    return _list(request, rules.GET_ALL_ALL_PROJECTS, 'clusters',
+                 detailed=False)
 
 
+@endpoint.declare('GET', '/clusters/detail', policy=rules.DETAIL,
+                  query=endpoint.PAGING, reply=documents.collection(
+                      'ClusterDetailCollection', 'clusters', CLUSTER))
 def detail(request):
     """List clusters with every field."""
-    return _list(request, rules.DETAIL, rules.DETAIL_ALL_PROJECTS,
-                 'clusters/detail', detailed=True)
+    return _list(request, rules.DETAIL_ALL_PROJECTS, 'clusters/detail',
+                 detailed=True)
 
 
 def load(request, ident, all_projects_rule=None):
@@ -149,18 +172,22 @@ def load(request, ident, all_projects_rule=None):
     return db_api.cluster_get(ident, project_id=project)
 
 
+@endpoint.declare('GET', '/clusters/{ident}', policy=rules.GET,
+                  reply=CLUSTER)
 def get_one(request, ident):
     """Show one cluster."""
-    collection.check_params(request.params, ())
+    request.check_query()
     cluster, nodegroups, template = db_api.cluster_show(
         ident, scope.project_filter(request, rules.GET_ONE_ALL_PROJECTS))
-    policy.authorize(rules.GET, request.context, scope.target_of(cluster))
+    request.authorize(scope.target_of(cluster))
     return serialize(request, cluster, nodegroups, template, show=True)
 
 
+@endpoint.declare('POST', '/clusters', policy=rules.CREATE, body=_CREATE,
+                  status=202, reply=documents.ACCEPTED)
 def create(request):
     """Create a cluster: 202 with its uuid; the conductor builds it."""
-    policy.authorize(rules.CREATE, request.context, scope.own_target(request))
+    request.authorize(scope.own_target(request))
     body = validation.validate(schema.CREATE, request.json('cluster'),
                                'cluster')
     template = cluster_defaults.find_template(
@@ -182,9 +209,7 @@ def create(request):
 
 
 def _rollback(request):
-    params = request.params
-    allowed = ('rollback',) if request.at_least(mv.ROLLBACK) else ()
-    collection.check_params(params, allowed)
+    params = request.check_query()
     if 'rollback' not in params:
         return False
     value = validation.to_bool(params['rollback'])
@@ -195,6 +220,11 @@ def _rollback(request):
     return value
 
 
+@endpoint.declare('PATCH', '/clusters/{ident}', policy=rules.UPDATE,
+                  query=(endpoint.Query('rollback', {'type': 'boolean'},
+                                        mv.ROLLBACK),),
+                  body=documents.JSON_PATCH, status=202,
+                  reply=documents.ACCEPTED)
 def patch(request, ident):
     """Change node_count (default workers) or health: 202."""
     rollback = _rollback(request)
@@ -202,7 +232,7 @@ def patch(request, ident):
                                  internal=schema.PATCH_INTERNAL,
                                  mandatory=('/cluster_template_id',))
     cluster = load(request, ident, rules.UPDATE_ALL_PROJECTS)
-    policy.authorize(rules.UPDATE, request.context, scope.target_of(cluster))
+    request.authorize(scope.target_of(cluster))
     policy.authorize(rules.UPDATE_HEALTH_STATUS, request.context)
     nodegroups = db_api.nodegroups_by_cluster([cluster.uuid])[cluster.uuid]
     worker = nodegroup_facts.default_nodegroup(nodegroups,
@@ -249,11 +279,13 @@ def _apply_patch(request, cluster, worker, changes, rollback):
     work.start(request, operations.CLUSTER_UPDATE, cluster.uuid)
 
 
+@endpoint.declare('DELETE', '/clusters/{ident}', policy=rules.DELETE,
+                  status=204)
 def delete(request, ident):
     """Delete a cluster in any status: 204; the conductor removes it."""
-    collection.check_params(request.params, ())
+    request.check_query()
     cluster = load(request, ident, rules.DELETE_ALL_PROJECTS)
-    policy.authorize(rules.DELETE, request.context, scope.target_of(cluster))
+    request.authorize(scope.target_of(cluster))
     if cluster.status in operations.CLUSTER_DELETE.allowed:
         work.claim(cluster.uuid, operations.CLUSTER_DELETE)
     # Casting again for a cluster already being deleted is harmless and
@@ -262,17 +294,8 @@ def delete(request, ident):
     return routing.Reply(None, 204)
 
 
+@endpoint.declare('PATCH', '/clusters', status=None)
+@endpoint.declare('DELETE', '/clusters', status=None)
 def _missing_ident(request):
     raise exception.MissingArgument(name='cluster_ident')
 
-
-ROUTES = [
-    ('GET', '/clusters', get_all),
-    ('POST', '/clusters', create),
-    ('PATCH', '/clusters', _missing_ident),
-    ('DELETE', '/clusters', _missing_ident),
-    ('GET', '/clusters/detail', detail),
-    ('GET', '/clusters/{ident}', get_one),
-    ('PATCH', '/clusters/{ident}', patch),
-    ('DELETE', '/clusters/{ident}', delete),
-]

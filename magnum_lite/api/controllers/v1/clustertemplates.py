@@ -1,6 +1,8 @@
 """``/v1/clustertemplates``."""
 
 from magnum_lite.api import collection
+from magnum_lite.api import documents
+from magnum_lite.api import endpoint
 from magnum_lite.api import jsonpatch
 from magnum_lite.api import policy
 from magnum_lite.api import routing
@@ -23,6 +25,10 @@ FIELDS = (
     'server_type', 'insecure_registry', 'docker_storage_driver',
     'master_lb_enabled', 'floating_ip_enabled', 'project_id', 'user_id',
     'hidden', 'tags', 'driver', 'created_at', 'updated_at')
+TEMPLATE = documents.resource('ClusterTemplate', FIELDS, [schema.DOCUMENT])
+TEMPLATES = documents.collection('ClusterTemplateCollection',
+                                 'clustertemplates', TEMPLATE)
+_CREATE = documents.request('ClusterTemplateCreate', schema.CREATE)
 _STORED = tuple(f for f in FIELDS
                 if f not in ('links', 'created_at', 'updated_at'))
 
@@ -41,8 +47,8 @@ def serialize(request, template):
     return body
 
 
-def _list(request, rule, all_projects_rule, url):
-    policy.authorize(rule, request.context, scope.own_target(request))
+def _list(request, all_projects_rule, url):
+    request.authorize(scope.own_target(request))
     paging = collection.paging(request, models.ClusterTemplate)
     rows = db_api.template_list(
         visible_to=scope.project_filter(request, all_projects_rule),
@@ -52,15 +58,18 @@ def _list(request, rule, all_projects_rule, url):
         paging, url, lambda item: item['uuid'])
 
 
+@endpoint.declare('GET', '/clustertemplates', policy=rules.GET_ALL,
+                  query=endpoint.PAGING, reply=TEMPLATES)
 def get_all(request):
     """List templates visible to the caller."""
-    return _list(request, rules.GET_ALL, rules.GET_ALL_ALL_PROJECTS,
-                 'clustertemplates')
+    return _list(request, rules.GET_ALL_ALL_PROJECTS, 'clustertemplates')
 
 
+@endpoint.declare('GET', '/clustertemplates/detail', policy=rules.DETAIL,
+                  query=endpoint.PAGING, reply=TEMPLATES)
 def detail(request):
     """List templates visible to the caller, with detail (same shape)."""
-    return _list(request, rules.DETAIL, rules.DETAIL_ALL_PROJECTS,
+    return _list(request, rules.DETAIL_ALL_PROJECTS,
                  'clustertemplates/detail')
 
 
@@ -70,13 +79,14 @@ def load(request, ident, all_projects_rule):
         ident, visible_to=scope.project_filter(request, all_projects_rule))
 
 
+@endpoint.declare('GET', '/clustertemplates/{ident}', policy=rules.GET,
+                  reply=TEMPLATE)
 def get_one(request, ident):
     """Show one template."""
-    collection.check_params(request.params, ())
+    request.check_query()
     template = load(request, ident, rules.GET_ONE_ALL_PROJECTS)
     if not template.public:
-        policy.authorize(rules.GET, request.context,
-                         scope.target_of(template))
+        request.authorize(scope.target_of(template))
     return serialize(request, template)
 
 
@@ -85,9 +95,11 @@ def _authorize_publish(request):
         raise exception.ClusterTemplatePublishDenied()
 
 
+@endpoint.declare('POST', '/clustertemplates', policy=rules.CREATE,
+                  body=_CREATE, status=201, reply=TEMPLATE)
 def create(request):
     """Create a template: 201 with the template and a Location."""
-    policy.authorize(rules.CREATE, request.context, scope.own_target(request))
+    request.authorize(scope.own_target(request))
     body = validation.validate(schema.CREATE,
                                request.json('clustertemplate'),
                                'clustertemplate')
@@ -117,13 +129,15 @@ def _allowed_in_use(changes):
     return False
 
 
+@endpoint.declare('PATCH', '/clustertemplates/{ident}', policy=rules.UPDATE,
+                  body=documents.JSON_PATCH, reply=TEMPLATE)
 def patch(request, ident):
     """Apply a JSON patch to a template: 200 with the result."""
-    collection.check_params(request.params, ())
+    request.check_query()
     ops = jsonpatch.validate_ops(request.json('patch'),
                                  mandatory=schema.NOT_REMOVABLE)
     template = load(request, ident, rules.UPDATE_ALL_PROJECTS)
-    policy.authorize(rules.UPDATE, request.context, scope.target_of(template))
+    request.authorize(scope.target_of(template))
     current = {f: getattr(template, f) for f in _STORED}
     patched = jsonpatch.apply(current, ops, schema.DEFAULTS, ('labels',))
     patched = _coerce(patched)
@@ -151,26 +165,19 @@ def _coerce(document):
     return dict(document, **coerced)
 
 
+@endpoint.declare('DELETE', '/clustertemplates/{ident}', policy=rules.DELETE,
+                  status=204)
 def delete(request, ident):
     """Delete a template no cluster uses: 204."""
-    collection.check_params(request.params, ())
+    request.check_query()
     template = load(request, ident, rules.DELETE_ALL_PROJECTS)
-    policy.authorize(rules.DELETE, request.context, scope.target_of(template))
+    request.authorize(scope.target_of(template))
     db_api.template_delete(template.uuid)
     return routing.Reply(None, 204)
 
 
+@endpoint.declare('PATCH', '/clustertemplates', status=None)
+@endpoint.declare('DELETE', '/clustertemplates', status=None)
 def _missing_ident(request):
     raise exception.MissingArgument(name='clustertemplate_ident')
 
-
-ROUTES = [
-    ('GET', '/clustertemplates', get_all),
-    ('POST', '/clustertemplates', create),
-    ('PATCH', '/clustertemplates', _missing_ident),
-    ('DELETE', '/clustertemplates', _missing_ident),
-    ('GET', '/clustertemplates/detail', detail),
-    ('GET', '/clustertemplates/{ident}', get_one),
-    ('PATCH', '/clustertemplates/{ident}', patch),
-    ('DELETE', '/clustertemplates/{ident}', delete),
-]

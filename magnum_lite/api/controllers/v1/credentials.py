@@ -1,8 +1,8 @@
 """``/v1/credentials/{cluster}`` (1.12): rotate a cluster's credentials."""
 
-from magnum_lite.api import collection
+from magnum_lite.api import documents
+from magnum_lite.api import endpoint
 from magnum_lite.api import microversions as mv
-from magnum_lite.api import policy
 from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import work
@@ -12,11 +12,13 @@ from magnum_lite.cluster import operations
 from magnum_lite.common.policies import misc as rules
 
 
+@endpoint.declare('PATCH', '/credentials/{cluster_ident}',
+                  policy=rules.CREDENTIAL_ROTATE, min_version=mv.CREDENTIALS,
+                  status=202, reply=documents.ACCEPTED)
 def rotate(request, cluster_ident):
     """Replace the credentials the cluster's services use: 202."""
-    collection.check_params(request.params, ())
-    policy.authorize(rules.CREDENTIAL_ROTATE, request.context,
-                     scope.own_target(request))
+    request.check_query()
+    request.authorize(scope.own_target(request))
     request.json('credential')  # a body, if any, must at least be JSON
     cluster = clusters.load(request, cluster_ident)
     # Magnum's resize set: settled, or updating (which the claim below
@@ -36,5 +38,3 @@ def rotate(request, cluster_ident):
     work.start(request, operations.CREDENTIALS_ROTATE, cluster.uuid)
     return routing.Reply({'uuid': cluster.uuid}, 202)
 
-
-ROUTES = [('PATCH', '/credentials/{cluster_ident}', rotate, mv.CREDENTIALS)]

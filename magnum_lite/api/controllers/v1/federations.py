@@ -5,42 +5,42 @@ same way (empty lists, 404) and refuse writes plainly.
 """
 
 from magnum_lite.api import collection
-from magnum_lite.api import policy
+from magnum_lite.api import documents
+from magnum_lite.api import endpoint
 from magnum_lite.common import exception
 
+_FEDERATIONS = documents.collection('FederationCollection', 'federations',
+                                    {'type': 'object'})
 
-def _authorize(request, rule):
-    policy.authorize(rule, request.context)
 
-
+@endpoint.declare('GET', '/federations', policy='federation:get_all',
+                  query=endpoint.PAGING, reply=_FEDERATIONS)
 def get_all(request):
     """Always empty: no federation is ever stored."""
     collection.paging(request, None)
-    _authorize(request, 'federation:get_all')
+    request.authorize()
     return {'federations': []}
 
 
+@endpoint.declare('GET', '/federations/detail', policy='federation:detail',
+                  query=endpoint.PAGING, reply=_FEDERATIONS)
 def detail(request):
     collection.paging(request, None)
-    _authorize(request, 'federation:detail')
+    request.authorize()
     return {'federations': []}
 
 
+@endpoint.declare('GET', '/federations/{ident}', policy='federation:get',
+                  status=None)
 def get_one(request, ident):
-    _authorize(request, 'federation:get')
+    request.authorize()
     raise exception.FederationNotFound(federation=ident)
 
 
+@endpoint.declare('POST', '/federations', status=None)
+@endpoint.declare('PATCH', '/federations/{ident}', status=None)
+@endpoint.declare('DELETE', '/federations/{ident}', status=None)
 def unsupported(request, ident=None):
     raise exception.InvalidParameterValue(
         err='Federations are not supported by magnum-lite.')
 
-
-ROUTES = [
-    ('GET', '/federations', get_all),
-    ('POST', '/federations', unsupported),
-    ('GET', '/federations/detail', detail),
-    ('GET', '/federations/{ident}', get_one),
-    ('PATCH', '/federations/{ident}', unsupported),
-    ('DELETE', '/federations/{ident}', unsupported),
-]

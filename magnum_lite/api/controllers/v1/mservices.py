@@ -1,7 +1,8 @@
 """``/v1/mservices``: the conductors, from their heartbeats."""
 
 from magnum_lite.api import collection
-from magnum_lite.api import policy
+from magnum_lite.api import documents
+from magnum_lite.api import endpoint
 from magnum_lite.common.policies import misc as rules
 from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api
@@ -24,13 +25,14 @@ def serialize(service, down_before):
             'updated_at': collection.timestamp(service.updated_at)}
 
 
+@endpoint.declare('GET', '/mservices', policy=rules.SERVICE_GET_ALL,
+                  reply=documents.collection('ServiceCollection', 'mservices',
+                                             {'type': 'object'}))
 def get_all(request):
     """List every conductor (admin only)."""
-    collection.check_params(request.params, ())
-    policy.authorize(rules.SERVICE_GET_ALL, request.context)
+    request.check_query()
+    request.authorize()
     down_before = db_api.age(CONF.conductor.service_down_time)
     return {'mservices': [serialize(s, down_before)
                           for s in db_api.service_list()]}
 
-
-ROUTES = [('GET', '/mservices', get_all)]

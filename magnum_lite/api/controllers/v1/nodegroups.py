@@ -3,9 +3,10 @@
 from oslo_utils import uuidutils
 
 from magnum_lite.api import collection
+from magnum_lite.api import documents
+from magnum_lite.api import endpoint
 from magnum_lite.api import jsonpatch
 from magnum_lite.api import microversions as mv
-from magnum_lite.api import policy
 from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import validation
@@ -32,6 +33,21 @@ FIELDS = ('id', 'uuid', 'name', 'cluster_id', 'project_id',
           'status_reason', 'version', 'merge_labels', 'labels_overridden',
           'labels_added', 'labels_skipped', 'node_labels', 'node_taints',
           'created_at', 'updated_at')
+_SOURCES = (schema.CREATE_1_14, schema.PATCH_DOCUMENT)
+_EXTRA = dict(
+    {k: documents.nullable('object') for k in (
+        'labels_overridden', 'labels_added', 'labels_skipped')},
+    node_addresses=documents.nullable('array', items={'type': 'string'}),
+    id=documents.nullable('integer'),
+    is_default=documents.nullable('boolean'),
+    **{k: documents.nullable('string') for k in (
+        'status', 'status_reason', 'version', 'stack_id', 'project_id',
+        'cluster_id')})
+NODEGROUP = documents.resource('NodeGroup', FIELDS, _SOURCES, _EXTRA)
+_SUMMARY = documents.resource(
+    'NodeGroupSummary', LIST_FIELDS, _SOURCES,
+    {k: _EXTRA[k] for k in ('is_default', 'status', 'stack_id')})
+_NG = '/clusters/{cluster_ident}/nodegroups'
 _LABELED = ('node_labels', 'node_taints')
 _NOT_YET = ('id', 'status', 'stack_id', 'created_at', 'updated_at')
 
@@ -66,11 +82,15 @@ def _find(cluster, ident):
     return db_api.nodegroup_get(cluster.uuid, ident)
 
 
+@endpoint.declare('GET', _NG, policy=rules.GET_ALL,
+                  min_version=mv.NODEGROUPS,
+                  query=(*endpoint.PAGING, endpoint.Query('role')),
+                  reply=documents.collection('NodeGroupCollection',
+                                             'nodegroups', _SUMMARY))
 def get_all(request, cluster_ident):
     """List a cluster's nodegroups (``role`` filters)."""
-    policy.authorize(rules.GET_ALL, request.context,
-                     scope.own_target(request))
-    paging = collection.paging(request, models.NodeGroup, extra=('role',))
+    request.authorize(scope.own_target(request))
+    paging = collection.paging(request, models.NodeGroup)
     cluster = _cluster(request, cluster_ident, rules.GET_ALL_ALL_PROJECTS)
     rows = db_api.nodegroup_list(cluster.uuid, role=request.params.get('role'),
                                  **paging)
@@ -80,19 +100,25 @@ def get_all(request, cluster_ident):
         f'clusters/{cluster.uuid}/nodegroups', lambda item: item['uuid'])
 
 
+@endpoint.declare('GET', _NG + '/{ident}', policy=rules.GET,
+                  min_version=mv.NODEGROUPS, reply=NODEGROUP)
 def get_one(request, cluster_ident, ident):
     """Show one nodegroup."""
-    collection.check_params(request.params, ())
-    policy.authorize(rules.GET, request.context, scope.own_target(request))
+    request.check_query()
+    request.authorize(scope.own_target(request))
     cluster = _cluster(request, cluster_ident, rules.GET_ONE_ALL_PROJECTS)
     nodegroup = _find(cluster, ident)
     return serialize(request, nodegroup, cluster)
 
 
+@endpoint.declare('POST', _NG, policy=rules.CREATE, min_version=mv.NODEGROUPS,
+                  body=documents.request('NodeGroupCreate',
+                                         schema.CREATE_1_14),
+                  status=202, reply=NODEGROUP)
 def create(request, cluster_ident):
     """Add a worker nodegroup to a cluster: 202."""
-    collection.check_params(request.params, ())
-    policy.authorize(rules.CREATE, request.context, scope.own_target(request))
+    request.check_query()
+    request.authorize(scope.own_target(request))
     create_schema = (schema.CREATE_1_14 if request.at_least(mv.NODE_LABELS)
                      else schema.CREATE)
     body = validation.validate(create_schema, request.json('nodegroup'),
@@ -147,10 +173,13 @@ def _new_values(request, cluster, body):
     }
 
 
+@endpoint.declare('PATCH', _NG + '/{ident}', policy=rules.UPDATE,
+                  min_version=mv.NODEGROUPS, body=documents.JSON_PATCH,
+                  status=202, reply=NODEGROUP)
 def patch(request, cluster_ident, ident):
     """Change min/max node counts (and node labels/taints): 202."""
-    collection.check_params(request.params, ())
-    policy.authorize(rules.UPDATE, request.context, scope.own_target(request))
+    request.check_query()
+    request.authorize(scope.own_target(request))
     internal = schema.PATCH_INTERNAL
     if not request.at_least(mv.NODE_LABELS):
         internal += ('/node_labels', '/node_taints')
@@ -198,10 +227,12 @@ def _write_patch(request, cluster, nodegroup, changes):
         db_api.nodegroup_update(nodegroup.uuid, changes)
 
 
+@endpoint.declare('DELETE', _NG + '/{ident}', policy=rules.DELETE,
+                  min_version=mv.NODEGROUPS, status=204)
 def delete(request, cluster_ident, ident):
     """Delete a non-default nodegroup: 204."""
-    collection.check_params(request.params, ())
-    policy.authorize(rules.DELETE, request.context, scope.own_target(request))
+    request.check_query()
+    request.authorize(scope.own_target(request))
     cluster = _cluster(request, cluster_ident)
     nodegroup = _find(cluster, ident)
     if nodegroup.is_default:
@@ -214,12 +245,3 @@ def delete(request, cluster_ident, ident):
     work.start(request, operations.NODEGROUP_DELETE, cluster.uuid)
     return routing.Reply(None, 204)
 
-
-_NG = '/clusters/{cluster_ident}/nodegroups'
-ROUTES = [
-    ('GET', _NG, get_all, mv.NODEGROUPS),
-    ('POST', _NG, create, mv.NODEGROUPS),
-    ('GET', _NG + '/{ident}', get_one, mv.NODEGROUPS),
-    ('PATCH', _NG + '/{ident}', patch, mv.NODEGROUPS),
-    ('DELETE', _NG + '/{ident}', delete, mv.NODEGROUPS),
-]

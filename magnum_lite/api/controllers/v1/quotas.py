@@ -1,7 +1,8 @@
 """``/v1/quotas`` (microversion 1.6 in name; served at every version)."""
 
 from magnum_lite.api import collection
-from magnum_lite.api import policy
+from magnum_lite.api import documents
+from magnum_lite.api import endpoint
 from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import validation
@@ -18,6 +19,11 @@ _BODY = types.obj({
     'hard_limit': types.integer(0),
     **types.read_only('id', 'created_at', 'updated_at'),
 })
+_QUOTA_BODY = documents.request('QuotaRequest', _BODY)
+QUOTA = documents.resource(
+    'Quota', ('id', 'hard_limit', 'project_id', 'resource', 'created_at',
+              'updated_at'), [_BODY], {'id': {'type': 'integer'}},
+    required=('hard_limit', 'project_id', 'resource'))
 
 
 def serialize(quota):
@@ -28,12 +34,15 @@ def serialize(quota):
             'updated_at': collection.timestamp(quota.updated_at)}
 
 
+@endpoint.declare('GET', '/quotas', policy=rules.QUOTA_GET_ALL,
+                  query=(*endpoint.PAGING,
+                         endpoint.Query('all_tenants', {'type': 'boolean'})),
+                  reply=documents.collection('QuotaCollection', 'quotas',
+                                             QUOTA))
 def get_all(request):
     """List quotas (own project; ``all_tenants=true``: every project)."""
-    policy.authorize(rules.QUOTA_GET_ALL, request.context,
-                     scope.own_target(request))
-    paging = collection.paging(request, models.Quota, extra=('all_tenants',),
-                               integer_marker=True)
+    request.authorize(scope.own_target(request))
+    paging = collection.paging(request, models.Quota, integer_marker=True)
     every = validation.to_bool(request.params.get('all_tenants', False))
     if every is None:
         raise exception.InvalidField(
@@ -47,13 +56,14 @@ def get_all(request):
                                  'quotas', lambda item: item['id'])
 
 
+@endpoint.declare('GET', '/quotas/{project_id}/{resource}',
+                  policy=rules.QUOTA_GET, reply=QUOTA)
 def get_one(request, project_id, resource):
     """Show a project's quota (a default one when no row exists)."""
-    collection.check_params(request.params, ())
+    request.check_query()
     # Like Magnum: the rule is about the caller; another project's quota
     # is then refused as "Not authorized." for non-admins.
-    policy.authorize(rules.QUOTA_GET, request.context,
-                     scope.own_target(request))
+    request.authorize(scope.own_target(request))
     if not request.context.is_admin and \
             project_id != request.context.project_id:
         raise exception.NotAuthorized()
@@ -64,10 +74,11 @@ def get_one(request, project_id, resource):
     return serialize(quota)
 
 
+@endpoint.declare('POST', '/quotas', policy=rules.QUOTA_CREATE,
+                  body=_QUOTA_BODY, status=201, reply=QUOTA)
 def create(request):
     """Create a quota: 201."""
-    policy.authorize(rules.QUOTA_CREATE, request.context,
-                     scope.own_target(request))
+    request.authorize(scope.own_target(request))
     body = validation.validate(_BODY, request.json('quota'), 'quota')
     if not body.get('project_id'):
         raise exception.InvalidField(field='project_id', value=None,
@@ -78,30 +89,25 @@ def create(request):
     return routing.Reply(serialize(quota), 201)
 
 
+@endpoint.declare('PATCH', '/quotas/{project_id}/{resource}',
+                  policy=rules.QUOTA_UPDATE, body=_QUOTA_BODY, status=202,
+                  reply=QUOTA)
 def update(request, project_id, resource):
     """Change a quota (a quota object, not a JSON patch): 202."""
-    collection.check_params(request.params, ())
-    policy.authorize(rules.QUOTA_UPDATE, request.context,
-                     scope.own_target(request))
+    request.check_query()
+    request.authorize(scope.own_target(request))
     body = validation.validate(_BODY, request.json('quota'), 'quota')
     hard_limit = 1 if body.get('hard_limit') is None else body['hard_limit']
     quota = db_api.quota_update(project_id, resource, hard_limit)
     return routing.Reply(serialize(quota), 202)
 
 
+@endpoint.declare('DELETE', '/quotas/{project_id}/{resource}',
+                  policy=rules.QUOTA_DELETE, status=204)
 def delete(request, project_id, resource):
     """Delete a quota: 204."""
-    collection.check_params(request.params, ())
-    policy.authorize(rules.QUOTA_DELETE, request.context,
-                     scope.own_target(request))
+    request.check_query()
+    request.authorize(scope.own_target(request))
     db_api.quota_delete(project_id, resource)
     return routing.Reply(None, 204)
 
-
-ROUTES = [
-    ('GET', '/quotas', get_all),
-    ('POST', '/quotas', create),
-    ('GET', '/quotas/{project_id}/{resource}', get_one),
-    ('PATCH', '/quotas/{project_id}/{resource}', update),
-    ('DELETE', '/quotas/{project_id}/{resource}', delete),
-]

@@ -1,19 +1,25 @@
 """``/v1/stats``: how many clusters and nodes."""
 
-from magnum_lite.api import collection
-from magnum_lite.api import policy
+from magnum_lite.api import documents
+from magnum_lite.api import endpoint
 from magnum_lite.common import exception
 from magnum_lite.common.policies import misc as rules
 from magnum_lite.db import api as db_api
 
 
+@endpoint.declare('GET', '/stats', policy=rules.STATS_GET_ALL,
+                  query=(endpoint.Query('project_id'), endpoint.Query('type')),
+                  reply=documents.Document('Stats', {
+                      'type': 'object', 'properties': {
+                          'clusters': {'type': 'integer'},
+                          'nodes': {'type': 'integer'}},
+                      'required': ['clusters', 'nodes'],
+                      'additionalProperties': False}))
 def get_all(request):
     """Counts of the caller's project, or (admin) of one or all."""
-    params = request.params
-    collection.check_params(params, ('project_id', 'type'))
+    params = request.check_query()
     ctx = request.context
-    policy.authorize(rules.STATS_GET_ALL, ctx,
-                     {'project_id': ctx.project_id, 'user_id': ctx.user_id})
+    request.authorize()
     if params.get('type', 'cluster').lower() != 'cluster':
         raise exception.InvalidParameterValue(
             err="Invalid stats type. Allowed values are 'cluster'")
@@ -25,5 +31,3 @@ def get_all(request):
     clusters, nodes = db_api.stats(project)
     return {'clusters': clusters, 'nodes': nodes}
 
-
-ROUTES = [('GET', '/stats', get_all)]
