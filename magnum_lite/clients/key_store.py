@@ -70,7 +70,7 @@ def delete(value):
 
 def delete_quietly(values):
     """:func:`delete` each value; a failure is logged, not raised (the
-    rows are gone already: a left-over secret is only garbage)."""
+    cluster is going anyway: a left-over secret is only garbage)."""
     for value in values:
         try:
             delete(value)

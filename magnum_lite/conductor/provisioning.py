@@ -126,11 +126,14 @@ def settle(cluster, observation):
             LOG.warning('Cluster %s: could not remove its credentials from '
                         'Keystone, will retry: %s', cluster.uuid, err)
             return
-        keys = certificates.stored_keys(cluster.uuid)
         # This conductor's client certificate for the cluster (drains).
         kubernetes.forget_credentials(cluster.uuid)
+        # The secrets go before the row: a crash in between leaves a
+        # DELETING row whose next sync deletes them again, never secrets
+        # no row knows of; and a client that sees the cluster gone sees
+        # its secrets gone.
+        key_store.delete_quietly(certificates.stored_keys(cluster.uuid))
         db_api.cluster_destroy(cluster.uuid)
-        key_store.delete_quietly(keys)
         LOG.info('Cluster %s deleted', cluster.uuid)
         return
     succeeded = observation.state == base.COMPLETE
