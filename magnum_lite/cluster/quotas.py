@@ -1,5 +1,6 @@
 """The cluster quota of a project: its limit and the check a create
-must pass."""
+must pass. ``db.api.cluster_create`` runs the check (``check_create``)
+under the project's lock, in the transaction that inserts the cluster."""
 
 from magnum_lite.common import exception
 from magnum_lite.conf import CONF
@@ -36,8 +37,15 @@ def check(quota, count):
         raise exception.QuotaExceeded(limit=allowed)
 
 
+def check_create(rows, count):
+    """``check`` as ``db.api.cluster_create`` calls it, with the project's
+    quota rows by resource."""
+    check(rows.get(RESOURCE), count)
+
 
 def check_project(project_id):
-    """403 once the project owns as many clusters as it may."""
+    """``check`` outside any transaction, so that a create over quota is
+    refused before it makes credentials in Keystone. Not enough by
+    itself: two creates may both pass it; ``check_create`` decides."""
     check(db_api.quota_get(project_id, RESOURCE),
           db_api.cluster_count(project_id))

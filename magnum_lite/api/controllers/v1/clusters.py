@@ -178,7 +178,8 @@ def create(request):
                                              values['uuid'])
     try:
         cluster = db_api.cluster_create(
-            values, nodegroups, [c.row() for c in credentials])
+            values, nodegroups, [c.row() for c in credentials],
+            check_quota=quotas.check_create)
     except Exception:
         cluster_credentials.discard(credentials)
         raise
