@@ -244,13 +244,23 @@ def template_delete(template_uuid):
 
 # Clusters --------------------------------------------------------------------
 
-def cluster_create(values, nodegroups, credentials=()):
+def cluster_create(values, nodegroups, credentials=(), check_quota=None):
     """Insert a cluster, its nodegroups and its credentials (values of
-    ``identity.credentials.Credential.row()``) in one transaction."""
+    ``identity.credentials.Credential.row()``) in one transaction.
+
+    ``check_quota(quotas, count)``, if given, is called in that
+    transaction with the project's quota rows ({resource: row}) and its
+    number of clusters, while the transaction holds the project's lock:
+    it raises to refuse the create, and two concurrent creates cannot both
+    pass it on the quota's last place."""
     values = dict(values)
     values.setdefault('uuid', uuidutils.generate_uuid())
     values.setdefault('operation_started_at', _now())
+    if check_quota is not None:
+        _ensure_project_lock(values['project_id'])
     with _writer() as session:
+        if check_quota is not None:
+            _check_quota(session, values['project_id'], check_quota)
         cluster = models.Cluster(**values)
         session.add(cluster)
         session.flush()
@@ -260,6 +270,36 @@ def cluster_create(values, nodegroups, credentials=()):
             session.add(models.ClusterCredential(cluster_id=cluster.uuid,
                                                  **credential))
     return cluster
+
+
+def _ensure_project_lock(project_id):
+    """Make the project's lock row if it has none, in a transaction of its
+    own: on PostgreSQL a failed insert would spoil the create's."""
+    model = models.ProjectLock
+    try:
+        with _writer() as session:
+            found = session.query(model.project_id).filter(
+                model.project_id == project_id).first()
+            if found is None:
+                session.add(model(project_id=project_id))
+    except db_exc.DBDuplicateEntry:
+        pass  # a concurrent create made it; it is all we need
+
+
+def _check_quota(session, project_id, check_quota):
+    """Lock the project's row, then count its clusters: a concurrent
+    create of the project waits here until this transaction ends, and
+    then counts the cluster it inserted. The lock is on one existing row
+    by its primary key, so MariaDB takes no gap lock (no deadlock between
+    two creates); SQLite's writers are serialized by BEGIN IMMEDIATE."""
+    lock = models.ProjectLock
+    session.query(lock.project_id).filter(
+        lock.project_id == project_id).with_for_update().one()
+    quotas = session.query(models.Quota).filter(
+        models.Quota.project_id == project_id).all()
+    count = session.query(sa.func.count(models.Cluster.id)).filter(
+        models.Cluster.project_id == project_id).scalar()
+    check_quota({q.resource: q for q in quotas}, count)
 
 
 def cluster_get(ident, project_id=None):

@@ -248,6 +248,19 @@ class Quota(TimestampMixin, Base):
     hard_limit = sa.Column(sa.Integer, nullable=False)
 
 
+class ProjectLock(Base):
+    """One row per project that created a cluster, never shown. A cluster
+    create locks its project's row (SELECT ... FOR UPDATE) before it
+    counts the project's clusters, so that two creates cannot both take
+    the last place of the quota: the quota row cannot serve, most
+    projects have none."""
+
+    __tablename__ = 'project_lock'
+    __table_args__ = (_TABLE_ARGS,)
+
+    project_id = sa.Column(sa.String(255), primary_key=True)
+
+
 class ConductorService(TimestampMixin, Base):
     """One row per conductor; its heartbeats keep ``last_seen_up``."""
 

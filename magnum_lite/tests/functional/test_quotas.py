@@ -1,5 +1,11 @@
 """``/v1/quotas`` over HTTP (contract §5.7), and quota on cluster create."""
 
+import concurrent.futures
+import threading
+
+import fixtures
+
+from magnum_lite.cluster import quotas
 from magnum_lite.db import models
 from magnum_lite.tests import base
 
@@ -191,3 +197,43 @@ class TestClusterQuota(base.FunctionalTestCase):
                   {'name': 'c3', 'cluster_template_id': 'tpl',
                    'master_count': 1}, project='project-b', status=202)
         self.assertEqual(2, self.count(models.Cluster))
+
+    def test_concurrent_creates_at_the_edge(self):
+        self.create_template()
+        self.call('POST', '/v1/quotas', {'project_id': self.project_id,
+                                         'hard_limit': 2},
+                  roles=ADMIN, status=201)
+        self.create_cluster(name='first', wait=False)
+        self._hold_checks()
+
+        def post(name):
+            return self.call('POST', '/v1/clusters',
+                             {'name': name, 'cluster_template_id': 'tpl'},
+                             status='*')
+
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            responses = list(pool.map(post, ['racer-1', 'racer-2']))
+        self.assertEqual([202, 403],
+                         sorted(r.status_int for r in responses))
+        refused = [r for r in responses if r.status_int == 403][0]
+        self.assert_error(refused, 403,
+                          'Resource limit exceeded: You have reached the '
+                          'maximum clusters per project, 2.')
+        self.assertEqual(2, self.count(models.Cluster))
+
+    def _hold_checks(self):
+        """Make each quota check wait (a bounded time) for the other
+        request's: without the project's lock both would count before
+        either inserts."""
+        barrier = threading.Barrier(2)
+        check = quotas.check
+
+        def held(quota, count):
+            try:
+                barrier.wait(timeout=1)
+            except threading.BrokenBarrierError:
+                pass  # the other request is held back by the lock
+            check(quota, count)
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'magnum_lite.cluster.quotas.check', held))

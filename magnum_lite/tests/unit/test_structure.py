@@ -29,6 +29,9 @@ FORBIDDEN_MODULES = {'api': ('drivers.heat',)}
 # Across floors on purpose: the API casts to the conductors through the
 # conductor's RPC client (as Ironic's API does), and only that.
 ALLOWED = {('api', 'conductor.rpcapi')}
+# The controllers: one module per resource, each declaring endpoints. Rules
+# of clusters live in cluster/, helpers of the API in api/ itself.
+CONTROLLERS = 'api.controllers.v1'
 
 
 def modules():
@@ -59,6 +62,16 @@ def imports(path):
         found.update(name[len(TOP) + 1:] for name in names
                      if name.startswith(TOP + '.'))
     return found
+
+
+def declares_endpoints(path):
+    """Whether a top-level function of a file is decorated with
+    ``endpoint.declare(...)``."""
+    tree = ast.parse(path.read_text(), str(path))
+    return any(isinstance(d, ast.Call) and ast.unparse(d.func) ==
+               'endpoint.declare'
+               for node in tree.body if isinstance(node, ast.FunctionDef)
+               for d in node.decorator_list)
 
 
 def package_of(module):
@@ -123,6 +136,16 @@ class StructureTest(testtools.TestCase):
             edges.update(package_of(t) for t in targets)
             edges.discard(package_of(module))
         self.assertEqual([], cycles(packages))
+
+    def test_controllers_are_resources(self):
+        # A controller module without routes holds rules (or helpers)
+        # that belong to cluster/ (or api/): cluster_defaults did.
+        found = modules()
+        controllers = [name for name in found
+                       if name.startswith(CONTROLLERS + '.')]
+        self.assertIn(CONTROLLERS + '.clusters', controllers)
+        self.assertEqual([], [name for name in sorted(controllers)
+                              if not declares_endpoints(found[name])])
 
     def test_the_checks_see_what_they_must(self):
         # The walk finds the floors and their imports at all...

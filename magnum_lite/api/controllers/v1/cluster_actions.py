@@ -1,5 +1,6 @@
 """``/v1/clusters/{ident}/actions/resize`` and ``.../upgrade``."""
 
+from magnum_lite.api import cluster_requests
 from magnum_lite.api import documents
 from magnum_lite.api import endpoint
 from magnum_lite.api import microversions as mv
@@ -7,9 +8,9 @@ from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import validation
 from magnum_lite.api import work
-from magnum_lite.api.controllers.v1 import cluster_defaults
 from magnum_lite.api.controllers.v1 import clusters
 from magnum_lite.api.schemas import cluster as schema
+from magnum_lite.cluster import nodegroup_checks
 from magnum_lite.cluster import nodegroups as nodegroup_facts
 from magnum_lite.cluster import operations
 from magnum_lite.cluster import upgrades
@@ -44,12 +45,12 @@ def resize(request, ident):
     request.authorize(scope.target_of(cluster))
     nodegroup = _nodegroup(cluster, body.get('nodegroup'))
     count = body['node_count']
-    cluster_defaults.check_zero_nodes(request, count)
+    cluster_requests.check_zero_nodes(request, count)
     if nodegroup.role == nodegroup_facts.MASTER:
         raise exception.InvalidParameterValue(
             err='Resizing the master nodegroup is not supported by this '
                 'driver.')
-    cluster_defaults.check_range(nodegroup, count)
+    nodegroup_checks.check_range(nodegroup, count)
     work.claim(
         cluster.uuid, operations.CLUSTER_RESIZE,
         args={'nodegroup': nodegroup.uuid, 'node_count': count,
@@ -89,7 +90,7 @@ def upgrade(request, ident):
                                'cluster')
     cluster = clusters.load(request, ident, rules.UPGRADE_ALL_PROJECTS)
     request.authorize(scope.target_of(cluster))
-    template = cluster_defaults.find_template(
+    template = cluster_requests.find_template(
         request, body['cluster_template'], create=False)
     nodegroup = _nodegroup(cluster, body.get('nodegroup'))
     if not nodegroup.is_default and \

@@ -2,6 +2,7 @@
 
 from oslo_utils import uuidutils
 
+from magnum_lite.api import cluster_requests
 from magnum_lite.api import collection
 from magnum_lite.api import documents
 from magnum_lite.api import endpoint
@@ -12,11 +13,13 @@ from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import validation
 from magnum_lite.api import work
-from magnum_lite.api.controllers.v1 import cluster_defaults
 from magnum_lite.api.schemas import cluster as schema
 from magnum_lite.cluster import cluster_credentials
+from magnum_lite.cluster import defaults
+from magnum_lite.cluster import nodegroup_checks
 from magnum_lite.cluster import nodegroups as nodegroup_facts
 from magnum_lite.cluster import operations
+from magnum_lite.cluster import quotas
 from magnum_lite.common import exception
 from magnum_lite.common import states
 from magnum_lite.common.policies import cluster as rules
@@ -190,17 +193,20 @@ def create(request):
     request.authorize(scope.own_target(request))
     body = validation.validate(schema.CREATE, request.json('cluster'),
                                'cluster')
-    template = cluster_defaults.find_template(
+    template = cluster_requests.find_template(
         request, body['cluster_template_id'])
-    values, nodegroups = cluster_defaults.apply(request, body, template)
-    cluster_defaults.check_quota(request.context.project_id)
+    cluster_requests.check_zero_nodes(request, defaults.node_count(body))
+    values, nodegroups = defaults.apply(
+        body, template, request.context.project_id, request.context.user_id)
+    quotas.check_project(request.context.project_id)
     values.setdefault('uuid', uuidutils.generate_uuid())
     # Made with the caller's token, which never leaves this process.
     credentials = cluster_credentials.create(request.context,
                                              values['uuid'])
     try:
         cluster = db_api.cluster_create(
-            values, nodegroups, [c.row() for c in credentials])
+            values, nodegroups, [c.row() for c in credentials],
+            check_quota=quotas.check_create)
     except Exception:
         cluster_credentials.discard(credentials)
         raise
@@ -267,8 +273,8 @@ def _apply_patch(request, cluster, worker, changes, rollback):
     if worker is None:
         raise exception.InvalidParameterValue(
             err='The cluster has no default worker nodegroup.')
-    cluster_defaults.check_zero_nodes(request, count)
-    cluster_defaults.check_range(worker, count)
+    cluster_requests.check_zero_nodes(request, count)
+    nodegroup_checks.check_range(worker, count)
     # Health goes in with the claim: a refused patch changes nothing.
     work.claim(
         cluster.uuid, operations.CLUSTER_UPDATE,

@@ -8,8 +8,8 @@ from magnum_lite.api import policy
 from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import validation
-from magnum_lite.api.controllers.v1 import cluster_defaults
 from magnum_lite.api.schemas import cluster_template as schema
+from magnum_lite.cluster import label_checks
 from magnum_lite.common import exception
 from magnum_lite.common import names
 from magnum_lite.common.policies import cluster_template as rules
@@ -106,7 +106,7 @@ def create(request):
     values = {k: v for k, v in body.items() if v is not None}
     if values.get('public') or values.get('hidden'):
         _authorize_publish(request)
-    cluster_defaults.check_labels(values.get('labels'))
+    label_checks.check_labels(values.get('labels'))
     for key, default in schema.DEFAULTS.items():
         values.setdefault(key, default)
     if not values.get('name'):
@@ -146,7 +146,7 @@ def patch(request, ident):
     if 'labels' in changes:
         # Only what the patch changes: a template that predates a rule
         # can still be renamed or published.
-        cluster_defaults.check_labels(
+        label_checks.check_labels(
             {k: v for k, v in (changes['labels'] or {}).items()
              if (current['labels'] or {}).get(k) != v})
     if 'public' in changes or 'hidden' in changes:

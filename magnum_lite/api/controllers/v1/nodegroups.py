@@ -2,6 +2,7 @@
 
 from oslo_utils import uuidutils
 
+from magnum_lite.api import cluster_requests
 from magnum_lite.api import collection
 from magnum_lite.api import documents
 from magnum_lite.api import endpoint
@@ -11,10 +12,11 @@ from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import validation
 from magnum_lite.api import work
-from magnum_lite.api.controllers.v1 import cluster_defaults
 from magnum_lite.api.controllers.v1 import clusters
-from magnum_lite.api.controllers.v1 import nodegroup_rules
 from magnum_lite.api.schemas import nodegroup as schema
+from magnum_lite.cluster import defaults
+from magnum_lite.cluster import label_checks
+from magnum_lite.cluster import nodegroup_checks
 from magnum_lite.cluster import nodegroups as nodegroup_facts
 from magnum_lite.cluster import operations
 from magnum_lite.common import exception
@@ -144,17 +146,17 @@ def _new_values(request, cluster, body):
     if role == nodegroup_facts.MASTER:
         raise exception.InvalidParameterValue(
             err='Creating master nodegroups is currently not supported.')
-    node_count = 1 if body.get('node_count') is None else body['node_count']
-    cluster_defaults.check_zero_nodes(request, node_count)
+    node_count = defaults.node_count(body)
+    cluster_requests.check_zero_nodes(request, node_count)
     min_count = body.get('min_node_count') or 0
-    nodegroup_rules.check_sizes(name, node_count, min_count,
-                                body.get('max_node_count'))
-    nodegroup_rules.check_node_labels(name, role, body.get('node_labels'))
-    nodegroup_rules.check_node_taints(name, role, body.get('node_taints'))
-    labels = cluster_defaults.merged_labels(
+    nodegroup_checks.check_sizes(name, node_count, min_count,
+                                 body.get('max_node_count'))
+    nodegroup_checks.check_node_labels(name, role, body.get('node_labels'))
+    nodegroup_checks.check_node_taints(name, role, body.get('node_taints'))
+    labels = defaults.merged_labels(
         cluster.labels, body.get('labels'), body.get('merge_labels'))
-    cluster_defaults.check_labels(labels)
-    cluster_defaults.check_nodegroup_kube_tag(cluster.labels, labels)
+    label_checks.check_labels(labels)
+    label_checks.check_nodegroup_kube_tag(cluster.labels, labels)
     template = db_api.templates_by_uuid(
         [cluster.cluster_template_id])[cluster.cluster_template_id]
     return {
@@ -204,13 +206,13 @@ def patch(request, cluster_ident, ident):
 
 
 def _check_patch(nodegroup, patched):
-    nodegroup_rules.check_sizes(nodegroup.name, nodegroup.node_count,
-                                patched['min_node_count'],
-                                patched['max_node_count'])
-    nodegroup_rules.check_node_labels(nodegroup.name, nodegroup.role,
-                                      patched['node_labels'])
-    nodegroup_rules.check_node_taints(nodegroup.name, nodegroup.role,
-                                      patched['node_taints'])
+    nodegroup_checks.check_sizes(nodegroup.name, nodegroup.node_count,
+                                 patched['min_node_count'],
+                                 patched['max_node_count'])
+    nodegroup_checks.check_node_labels(nodegroup.name, nodegroup.role,
+                                       patched['node_labels'])
+    nodegroup_checks.check_node_taints(nodegroup.name, nodegroup.role,
+                                       patched['node_taints'])
 
 
 def _write_patch(request, cluster, nodegroup, changes):

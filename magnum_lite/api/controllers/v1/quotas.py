@@ -7,15 +7,15 @@ from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import validation
 from magnum_lite.api.schemas import types
+from magnum_lite.cluster import quotas as cluster_quotas
 from magnum_lite.common import exception
 from magnum_lite.common.policies import misc as rules
-from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api
 from magnum_lite.db import models
 
 _BODY = types.obj({
     'project_id': types.string(),
-    'resource': types.enum('Cluster'),
+    'resource': types.enum(cluster_quotas.RESOURCE),
     'hard_limit': types.integer(0),
     **types.read_only('id', 'created_at', 'updated_at'),
 })
@@ -69,7 +69,7 @@ def get_one(request, project_id, resource):
         raise exception.NotAuthorized()
     quota = db_api.quota_get(project_id, resource)
     if quota is None:
-        return {'hard_limit': CONF.quotas.max_clusters_per_project,
+        return {'hard_limit': cluster_quotas.default_limit(),
                 'project_id': project_id, 'resource': resource}
     return serialize(quota)
 
@@ -83,9 +83,10 @@ def create(request):
     if not body.get('project_id'):
         raise exception.InvalidField(field='project_id', value=None,
                                      reason='Mandatory field missing.')
-    hard_limit = 1 if body.get('hard_limit') is None else body['hard_limit']
-    quota = db_api.quota_create(body['project_id'],
-                                body.get('resource') or 'Cluster', hard_limit)
+    hard_limit = cluster_quotas.hard_limit(body.get('hard_limit'))
+    quota = db_api.quota_create(
+        body['project_id'], body.get('resource') or cluster_quotas.RESOURCE,
+        hard_limit)
     return routing.Reply(serialize(quota), 201)
 
 
@@ -97,7 +98,7 @@ def update(request, project_id, resource):
     request.check_query()
     request.authorize(scope.own_target(request))
     body = validation.validate(_BODY, request.json('quota'), 'quota')
-    hard_limit = 1 if body.get('hard_limit') is None else body['hard_limit']
+    hard_limit = cluster_quotas.hard_limit(body.get('hard_limit'))
     quota = db_api.quota_update(project_id, resource, hard_limit)
     return routing.Reply(serialize(quota), 202)
 

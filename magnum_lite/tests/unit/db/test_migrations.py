@@ -24,11 +24,11 @@ class TestMigrations(base.DbTestCase):
         self.assertEqual([], diff)
 
     def test_version_is_head(self):
-        self.assertEqual('0002_cluster_credentials', migration.version())
+        self.assertEqual('0003_project_lock', migration.version())
 
     def test_tables(self):
         names = set(sa.inspect(db_api.get_engine()).get_table_names())
         self.assertEqual(
             {'cluster_template', 'cluster', 'nodegroup', 'certificate',
              'quotas', 'magnum_service', 'cluster_credential',
-             'alembic_version'}, names)
+             'project_lock', 'alembic_version'}, names)

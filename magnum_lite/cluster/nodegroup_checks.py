@@ -1,4 +1,5 @@
-"""Checks on nodegroup sizes, node labels and node taints (409s)."""
+"""Checks on nodegroup sizes, node labels and node taints: 409s when a
+nodegroup is created or changed, 400 when one is resized."""
 
 import re
 
@@ -39,6 +40,15 @@ def check_sizes(name, node_count, min_count, max_count):
             raise _invalid('max_node_count', name,
                            f'max_node_count ({max_count}) should be '
                            f'greater or equal to node_count ({node_count})')
+
+
+def check_range(nodegroup, node_count):
+    """A worker nodegroup stays within its min/max node counts (400)."""
+    low, high = nodegroup.min_node_count, nodegroup.max_node_count
+    if node_count < low or (high is not None and node_count > high):
+        raise exception.InvalidParameterValue(
+            err=f'Resizing {nodegroup.name} outside the allowed range: '
+                f'min_node_count = {low}, max_node_count = {high}')
 
 
 def _reserved(key):
