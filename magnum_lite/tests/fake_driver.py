@@ -2,13 +2,15 @@
 poll. Lives in tests only; production never falls back to it.
 
 Labels steer it: ``fake_fail=<text>`` makes the deployment fail with that
-reason; ``fake_polls=<n>`` keeps it in progress for n polls. A test can
+reason; ``fake_polls=<n>`` keeps it in progress for n polls; a template
+with ``fake_invalid=<text>`` is refused by ``validate`` (Invalid). A test can
 also put ``(operation, phase)`` in ``FAIL_ONCE``: the next update of that
 operation and phase (``args['phase']``, a CA rotation's) fails once.
 """
 
 import threading
 
+from magnum_lite.common import exception
 from magnum_lite.drivers import base
 
 _LOCK = threading.Lock()
@@ -27,6 +29,11 @@ class FakeDriver(base.Driver):
     def __init__(self):
         self._polls = {}
         self._failing = {}
+
+    def validate(self, template):
+        reason = (template.get('labels') or {}).get('fake_invalid')
+        if reason:
+            raise exception.Invalid(reason=reason)
 
     def create_cluster(self, context, rows):
         _record('create', rows.uuid)
