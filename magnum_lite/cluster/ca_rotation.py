@@ -74,6 +74,15 @@ def trusted_pem(signing_row):
                   other.certificate if other else None)
 
 
+def trusted_bundle(certificates, ca_type):
+    """:func:`trusted_pem` from a cluster's certificate rows already
+    loaded (``{kind: row}``, which must hold the signing row)."""
+    other = next((certificates[k] for k in companion_kinds(ca_type)
+                  if certificates.get(k) is not None), None)
+    return bundle(certificates[ca_type].certificate,
+                  other.certificate if other else None)
+
+
 def phase_to_resume(cluster):
     """The phase a rotation request starts with: the failed phase of an
     unfinished rotation, the one its rows show, or a new rotation."""

@@ -78,7 +78,13 @@ def _put(cluster, kind, public, key):
         raise
 
 
+def stored(cluster_uuid):
+    """The cluster's certificate rows, ``{kind: row}`` (what
+    ``ClusterRows.certificates`` holds)."""
+    return db_api.certificates_by_cluster([cluster_uuid])[cluster_uuid]
+
+
 def stored_keys(cluster_uuid, kinds=KINDS):
     """The ``private_key`` values of the cluster's certificate rows."""
-    rows = (db_api.certificate_find(cluster_uuid, kind) for kind in kinds)
-    return [row.private_key for row in rows if row is not None]
+    rows = stored(cluster_uuid)
+    return [rows[kind].private_key for kind in kinds if kind in rows]

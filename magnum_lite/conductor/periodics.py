@@ -28,7 +28,9 @@ def heartbeat():
 
 
 def sync_status():
-    """Settle the in-progress clusters whose deployments finished."""
+    """Let the drivers tend the in-progress clusters (e.g. drain the
+    nodes Heat is about to replace), then settle those whose deployments
+    finished."""
     clusters = _mine(db_api.clusters_in_progress(driven=True))
     if clusters:
         provisioning.poll(provisioning.admin_context(), clusters)

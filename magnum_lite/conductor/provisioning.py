@@ -17,6 +17,7 @@ from magnum_lite.common import exception
 from magnum_lite.common import states
 from magnum_lite.conductor import certificates
 from magnum_lite.conductor import cluster_lock
+from magnum_lite.conductor import cluster_rows
 from magnum_lite.db import api as db_api
 from magnum_lite.drivers import base
 from magnum_lite.drivers import registry
@@ -71,37 +72,40 @@ def drive_stored(context, cluster, wait=30.0):
     drive(context, cluster.uuid, operation, wait=wait)
 
 
-def _create(context, driver, cluster, nodegroups, operation):
+def _create(context, driver, cluster, operation):
     certificates.ensure_certificates(cluster)
-    return {'stack_id': driver.create_cluster(context, cluster, nodegroups)}
+    rows = cluster_rows.load_one(cluster)
+    return {'stack_id': driver.create_cluster(context, rows)}
 
 
-def _update(context, driver, cluster, nodegroups, operation):
+def _update(context, driver, cluster, operation):
     args = cluster.operation_args or {}
     if operation.phases:
         certificates.prepare_rotation_phase(cluster, args.get('phase'))
-    driver.update_cluster(context, cluster, nodegroups, operation.name, args)
+    driver.update_cluster(context, cluster_rows.load_one(cluster),
+                          operation, args)
     return {}
 
 
-def _delete(context, driver, cluster, nodegroups, operation):
-    driver.delete_cluster(context, cluster, nodegroups)
+def _delete(context, driver, cluster, operation):
+    driver.delete_cluster(context, cluster_rows.load_one(cluster))
     return {}
 
 
 # The conductor's step for the state event of each operation; each
-# returns the cluster values to write once the driver took the work.
+# stores what must exist first (certificates), then hands the driver the
+# rows loaded after that, and returns the cluster values to write once
+# the driver took the work.
 HANDLERS = {states.CREATE: _create, states.UPDATE: _update,
             states.DELETE: _delete}
 
 
 def _start(context, cluster, operation):
     driver = _driver(cluster)
-    nodegroups = _nodegroups(cluster)
     driven_at = db_api.age(0)
     try:
         values = HANDLERS[operation.event](context, driver, cluster,
-                                           nodegroups, operation)
+                                           operation)
     except exception.MagnumLiteError as err:
         LOG.warning('%s of cluster %s failed: %s', operation.name,
                     cluster.uuid, err)
@@ -196,13 +200,18 @@ def _nodegroup_outcomes(cluster, succeeded, reason, outputs):
 
 
 def poll(context, clusters):
-    """Ask the drivers about in-progress clusters and settle them."""
+    """One status sync of in-progress clusters: their rows loaded at
+    once, then each driver tends its clusters (``Driver.tend``: e.g.
+    drains) and observes them, and what finished is settled."""
     by_driver = {}
-    for cluster in clusters:
-        by_driver.setdefault(_driver(cluster), []).append(cluster)
+    for rows in cluster_rows.load(clusters):
+        driver = registry.for_template(rows.template)
+        by_driver.setdefault(driver, []).append(rows)
     for driver, group in by_driver.items():
+        driver.tend(context, group)
         observations = driver.poll(context, group)
-        for cluster in group:
+        for rows in group:
+            cluster = rows.cluster
             observation = observations.get(cluster.uuid)
             if observation is None:
                 continue

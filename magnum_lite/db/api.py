@@ -349,6 +349,25 @@ def nodegroups_by_cluster(cluster_uuids, columns=None):
         return _nodegroups_by_cluster(session, cluster_uuids, columns)
 
 
+def _templates_by_uuid(session, uuids):
+    model = models.ClusterTemplate
+    uuids = [u for u in set(uuids) if u]
+    if not uuids:
+        return {}
+    rows = session.query(model).filter(model.uuid.in_(uuids))
+    return {row.uuid: row for row in rows}
+
+
+def cluster_rows(cluster_uuids, template_uuids):
+    """What the drivers get of clusters, in one transaction:
+    ``({template uuid: template}, {cluster uuid: [nodegroups by id]},
+    {cluster uuid: {kind: certificate}})``."""
+    with _reader() as session:
+        return (_templates_by_uuid(session, template_uuids),
+                _nodegroups_by_cluster(session, cluster_uuids),
+                _certificates_by_cluster(session, cluster_uuids))
+
+
 def cluster_show(ident, project_id=None):
     """(cluster, its nodegroups, its template) in one transaction."""
     model = models.Cluster
@@ -751,6 +770,24 @@ def certificate_get(cluster_uuid, ca_type):
     if row is None:
         raise exception.CertificateNotFound(cluster=cluster_uuid)
     return row
+
+
+def _certificates_by_cluster(session, cluster_uuids):
+    result = {uuid: {} for uuid in cluster_uuids}
+    if not cluster_uuids:
+        return result
+    model = models.Certificate
+    for row in session.query(model).filter(
+            model.cluster_id.in_(list(cluster_uuids))):
+        result[row.cluster_id][row.ca_type] = row
+    return result
+
+
+def certificates_by_cluster(cluster_uuids):
+    """{cluster uuid: {kind (``ca_type``): certificate row}} in one
+    query."""
+    with _reader() as session:
+        return _certificates_by_cluster(session, cluster_uuids)
 
 
 def certificate_find(cluster_uuid, ca_type):

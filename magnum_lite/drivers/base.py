@@ -1,8 +1,11 @@
 """The cluster driver interface.
 
 A driver turns the desired state kept in the database into real
-infrastructure. Conductors call it under the cluster lock; every method
-must be idempotent, because any message may arrive twice.
+infrastructure. It never reads the database itself: the conductor loads
+what a driver needs of a cluster (``ClusterRows``, built by
+conductor/cluster_rows.py) and hands it over. Conductors call it under
+the cluster lock; every method must be idempotent, because any message
+may arrive twice.
 """
 
 import abc
@@ -29,32 +32,79 @@ class Observation:
     outputs: dict = dataclasses.field(default_factory=dict)
 
 
+@dataclasses.dataclass(frozen=True)
+class ClusterRows:
+    """What the database holds of one cluster that a driver may need.
+
+    ``cluster`` is its row, ``nodegroups`` its nodegroup rows (in the
+    order they were made), ``templates`` ``{uuid: cluster template row}``:
+    the cluster's own template and, while an upgrade moves it to another
+    (``operation_args['changes']``), that one too. ``certificates`` is
+    ``{kind: certificate row}`` (its CAs and service-account key pair;
+    private keys as stored, for ``clients.key_store.load``).
+    ``credentials`` is the cloud credentials its stack gets
+    (``cluster_credentials.heat_values``), secrets in clear; None when
+    not loaded (the status sync does not).
+    """
+
+    cluster: object
+    nodegroups: tuple
+    templates: dict
+    certificates: dict
+    credentials: dict = None
+
+    @property
+    def uuid(self):
+        return self.cluster.uuid
+
+    @property
+    def template(self):
+        """The cluster's own template row."""
+        return self.templates[self.cluster.cluster_template_id]
+
+
 class Driver(abc.ABC):
     """Builds, changes and removes the clusters of one kind."""
 
     def validate(self, template):
-        """Cheap checks of a cluster template; raise Invalid. Optional."""
+        """Cheap checks of a cluster template before the API stores it
+        (create, and a PATCH changing more than its name, visibility or
+        tags); raise ``exception.Invalid`` (400). ``template`` is the
+        template's values as a dict of its columns. Optional."""
         return None
 
     @abc.abstractmethod
-    def create_cluster(self, context, cluster, nodegroups):
-        """Start building ``cluster``; return its deployment handle (for
-        Heat: the stack id). If a deployment for it exists already,
-        return that one instead of making a second."""
+    def create_cluster(self, context, rows):
+        """Start building the cluster of ``rows`` (a ``ClusterRows``);
+        return its deployment handle (for Heat: the stack id). If a
+        deployment for it exists already, return that one instead of
+        making a second."""
 
     @abc.abstractmethod
-    def update_cluster(self, context, cluster, nodegroups, operation, args):
-        """Start moving the deployment to the desired state in the rows.
-        ``operation`` and ``args`` say what the API asked for (e.g.
-        ``cluster_resize`` with ``nodes_to_remove``)."""
+    def update_cluster(self, context, rows, operation, args):
+        """Start moving the deployment to the desired state in ``rows``.
+        ``operation`` (a row of cluster/operations.py) and ``args`` say
+        what the API asked for (e.g. ``CLUSTER_RESIZE`` with
+        ``nodes_to_remove``)."""
 
     @abc.abstractmethod
-    def delete_cluster(self, context, cluster, nodegroups):
+    def delete_cluster(self, context, rows):
         """Start removing everything the cluster owns. Deleting what is
         already gone is not an error."""
 
+    def tend(self, context, clusters):
+        """Step in-progress operations along where the deployment waits
+        for the conductor (for Heat: drain the nodes of paused servers,
+        then let Heat on). ``clusters`` is a list of ``ClusterRows``. The
+        conductor's status sync calls it on every cycle, before ``poll``.
+        Never raises: trouble is logged and the next cycle tries again.
+        Optional."""
+        return None
+
     @abc.abstractmethod
     def poll(self, context, clusters):
-        """Observe several in-progress clusters at once; return
-        {cluster uuid: Observation}. Implementations should make one
-        backend call for all of them, not one per cluster."""
+        """Observe several in-progress clusters (a list of
+        ``ClusterRows``) at once; return {cluster uuid: Observation}.
+        Observing only: no change to the deployment (that is ``tend``).
+        Implementations should make one backend call for all of them,
+        not one per cluster."""

@@ -30,6 +30,19 @@ def for_template(template):
     return get(template.driver or None)
 
 
+def validate(template):
+    """Let the driver a cluster template asks for check it
+    (``Driver.validate``: raises Invalid). ``template`` is the template's
+    values as a dict. A template naming a driver that is not installed
+    is not refused here: the API never did, its clusters fail to build.
+    """
+    try:
+        driver = get(template.get('driver') or None)
+    except exception.DriverNotFound:
+        return
+    driver.validate(template)
+
+
 def names():
     """The names of the installed drivers."""
     return sorted(_entry_points())

@@ -2,13 +2,15 @@
 poll. Lives in tests only; production never falls back to it.
 
 Labels steer it: ``fake_fail=<text>`` makes the deployment fail with that
-reason; ``fake_polls=<n>`` keeps it in progress for n polls. A test can
+reason; ``fake_polls=<n>`` keeps it in progress for n polls; a template
+with ``fake_invalid=<text>`` is refused by ``validate`` (Invalid). A test can
 also put ``(operation, phase)`` in ``FAIL_ONCE``: the next update of that
 operation and phase (``args['phase']``, a CA rotation's) fails once.
 """
 
 import threading
 
+from magnum_lite.common import exception
 from magnum_lite.drivers import base
 
 _LOCK = threading.Lock()
@@ -28,26 +30,35 @@ class FakeDriver(base.Driver):
         self._polls = {}
         self._failing = {}
 
-    def create_cluster(self, context, cluster, nodegroups):
-        _record('create', cluster.uuid)
-        return f'fake-{cluster.uuid}'
+    def validate(self, template):
+        reason = (template.get('labels') or {}).get('fake_invalid')
+        if reason:
+            raise exception.Invalid(reason=reason)
 
-    def update_cluster(self, context, cluster, nodegroups, operation, args):
-        _record(operation, cluster.uuid, dict(args))
-        step = (operation, args.get('phase'))
+    def create_cluster(self, context, rows):
+        _record('create', rows.uuid)
+        return f'fake-{rows.uuid}'
+
+    def update_cluster(self, context, rows, operation, args):
+        _record(operation.name, rows.uuid, dict(args))
+        step = (operation.name, args.get('phase'))
         with _LOCK:
             if step in FAIL_ONCE:
                 FAIL_ONCE.discard(step)
-                self._failing[cluster.uuid] = f'{step[0]} {step[1]} failed'
+                self._failing[rows.uuid] = f'{step[0]} {step[1]} failed'
 
-    def delete_cluster(self, context, cluster, nodegroups):
-        _record('delete', cluster.uuid)
+    def delete_cluster(self, context, rows):
+        _record('delete', rows.uuid)
+
+    def tend(self, context, clusters):
+        _record('tend', tuple(rows.uuid for rows in clusters))
 
     def poll(self, context, clusters):
-        _record('poll', tuple(c.uuid for c in clusters))
-        return {c.uuid: self._observe(c) for c in clusters}
+        _record('poll', tuple(rows.uuid for rows in clusters))
+        return {rows.uuid: self._observe(rows) for rows in clusters}
 
-    def _observe(self, cluster):
+    def _observe(self, rows):
+        cluster = rows.cluster
         labels = cluster.labels or {}
         seen = self._polls[cluster.uuid] = self._polls.get(cluster.uuid,
                                                            0) + 1
@@ -59,11 +70,8 @@ class FakeDriver(base.Driver):
             return base.Observation(base.FAILED, failing)
         if labels.get('fake_fail'):
             return base.Observation(base.FAILED, labels['fake_fail'])
-        from magnum_lite.db import api as db_api
-        nodegroups = db_api.nodegroups_by_cluster([cluster.uuid])[
-            cluster.uuid]
         addresses = {}
-        for index, ng in enumerate(nodegroups):
+        for index, ng in enumerate(rows.nodegroups):
             addresses[ng.uuid] = [f'127.0.{index}.{n + 10}'
                                   for n in range(ng.node_count)]
         return base.Observation(base.COMPLETE, 'Stack completed', {

@@ -1,8 +1,9 @@
 """The secrets and facts a node bootstrap needs, as Heat parameters.
 
-Everything here is read from what the conductor stored for the cluster
-(``certificate_get``; private keys loaded with ``common.key_store``) and
-passed only as hidden Heat parameters.
+Everything here is derived from the certificate rows the conductor stored
+and loaded for the cluster (``ClusterRows.certificates``; private keys
+loaded with ``clients.key_store``) and passed only as hidden Heat
+parameters.
 
 The bootstrap token and the kubeadm certificate key must not change from
 one stack update to the next: they are part of every node's user data,
@@ -24,7 +25,6 @@ from cryptography.hazmat.primitives import serialization
 from magnum_lite.clients import key_store
 from magnum_lite.cluster import ca_rotation
 from magnum_lite.common import x509 as ml_x509
-from magnum_lite.db import api as db_api
 
 SERVICE_ACCOUNT = ml_x509.SERVICE_ACCOUNT
 
@@ -73,19 +73,18 @@ def ca_cert_hash(ca_cert_pem):
     return 'sha256:' + hashlib.sha256(spki).hexdigest()
 
 
-def _stored(cluster_uuid, kind):
+def _stored(row):
     """(certificate or public key PEM, private key PEM) or None."""
-    row = db_api.certificate_find(cluster_uuid, kind)
     if row is None:
         return None
     return row.certificate, key_store.load(row.private_key)
 
 
-def values(cluster_uuid):
+def values(certificates):
     """``{name: value}`` for the parameter table's ``bootstrap.<name>``
-    sources, from what the conductor stored for the cluster."""
+    sources, from a cluster's certificate rows (``{kind: row}``)."""
     kinds = (*ca_rotation.KINDS, SERVICE_ACCOUNT)
-    return from_stored({kind: _stored(cluster_uuid, kind)
+    return from_stored({kind: _stored(certificates.get(kind))
                         for kind in kinds})
 
 

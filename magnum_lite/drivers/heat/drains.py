@@ -9,7 +9,8 @@ the moment its replacement starts: its pods must be evicted before that.
 
 So such an update carries ``pre-update`` hooks on the ``server`` resource of
 every member of the raised groups (``environment``). Heat pauses before it
-touches a server and the conductor's status poll (``tend``) decides:
+touches a server and the conductor's status sync (``HeatDriver.tend``,
+then :func:`tend` here) decides:
 
 - the member is in the current batch (its ``generation`` parameter is the
   group's new one) and its server predates the operation: it is about to
@@ -21,7 +22,7 @@ touches a server and the conductor's status poll (``tend``) decides:
   replaced in this operation: ResourceGroup rolling updates pass over
   every member each batch): clear at once.
 
-A drain is one non-blocking pass per poll and gives up at the deadline
+A drain is one non-blocking pass per status sync and gives up at the deadline
 (the pause's time plus ``[kubernetes] drain_timeout``; an API that cannot
 be reached at all, ``unreachable_timeout``), so a stuck drain delays an
 upgrade, never stops it; state lives in Heat (the pause event),
@@ -95,10 +96,12 @@ def behind(heat, stack, entry, params):
     return sorted(found)
 
 
-def tend(heat, cluster, stack_id, entry):
-    """One pass over the paused hooks of a stack (``entry`` template):
-    drain what is about to be replaced, clear what may go on. Never
-    raises: trouble is logged and the next poll tries again."""
+def tend(heat, rows, stack_id, entry):
+    """One pass over the paused hooks of a stack (``entry`` template) of
+    a cluster (``rows``: its ``base.ClusterRows``): drain what is about
+    to be replaced, clear what may go on. Never raises: trouble is logged
+    and the next poll tries again."""
+    cluster = rows.cluster
     try:
         paused = [h for h in hooks.pending(heat, stack_id, (SERVER,))
                   if h.hook == hooks.PRE_UPDATE]
@@ -106,17 +109,17 @@ def tend(heat, cluster, stack_id, entry):
             return
         targets = heat.stacks.get(stack_id).parameters
         for hook in paused:
-            _tend_one(heat, cluster, hook, entry, targets)
+            _tend_one(heat, rows, hook, entry, targets)
     except Exception:
         LOG.exception('Tending the paused servers of stack %s of cluster '
                       '%s failed; the next poll tries again', stack_id,
                       cluster.uuid)
 
 
-def _tend_one(heat, cluster, hook, entry, targets):
+def _tend_one(heat, rows, hook, entry, targets):
     member = heat.stacks.get(hook.stack_identity).parameters
-    if _replacing(heat, cluster, hook, entry, targets, member):
-        if not _drained(cluster, hook, member.get('name')):
+    if _replacing(heat, rows.cluster, hook, entry, targets, member):
+        if not _drained(rows, hook, member.get('name')):
             return
     hooks.clear(heat, hook)
 
@@ -140,13 +143,14 @@ def _replacing(heat, cluster, hook, entry, targets, member):
         cluster.operation_started_at
 
 
-def _drained(cluster, hook, name):
+def _drained(rows, hook, name):
     """Whether the node of the paused server may go: drained, gone, or
     given up on (logged)."""
+    cluster = rows.cluster
     deadline = kubernetes.drain_deadline(hook.paused_at)
     reach_deadline = kubernetes.reach_deadline(hook.paused_at)
     try:
-        with kubernetes_access.connect(cluster) as api:
+        with kubernetes_access.connect(cluster, rows.certificates) as api:
             # A Node registered since the operation began is a
             # replacement's: Heat revisits replaced members in later
             # batches, and a fresh node must keep its pods.

@@ -2,15 +2,14 @@
 nodegroup), built from heat-templates/kubernetes."""
 
 import logging
+import typing
 
-from magnum_lite.cluster import cluster_credentials
 from magnum_lite.cluster import nodegroups as nodegroup_facts
 from magnum_lite.cluster import operations
 from magnum_lite.cluster import upgrades
 from magnum_lite.cluster import versions
 from magnum_lite.common import states
 from magnum_lite.conf import CONF
-from magnum_lite.db import api as db_api
 from magnum_lite.drivers import base
 from magnum_lite.drivers.heat import bootstrap
 from magnum_lite.drivers.heat import client as heat
@@ -79,6 +78,44 @@ def _extra(nodegroups):
     return [ng for ng in nodegroups if not ng.is_default]
 
 
+class _Watched(typing.NamedTuple):
+    """One stack of a cluster as the status sync sees it."""
+
+    stack: object       # the heatclient stack, None if there is none
+    entry: str          # its entry template
+    deleting: bool      # the cluster or its nodegroup is being deleted
+    targeted: bool      # the operation under way changes this stack
+
+
+def _watched(rows, stacks):
+    """The ``_Watched`` stacks of a cluster: its own first, then its
+    extra nodegroups' (in the order of ``rows.nodegroups``)."""
+    cluster, nodegroups = rows.cluster, rows.nodegroups
+    deleting = cluster.status == states.DELETING
+    target = (cluster.operation_args or {}).get('nodegroup')
+    main_targeted = not any(ng.uuid == target and not ng.is_default
+                            for ng in nodegroups)
+    found = [_Watched(stacks.get(stack_name(cluster)), templates.CLUSTER,
+                      deleting, main_targeted)]
+    row = operations.get(cluster.operation)
+    every = row is not None and row.every_stack
+    for ng in _extra(nodegroups):
+        found.append(_Watched(
+            stacks.get(stack_name(cluster, ng)), templates.NODEGROUP,
+            deleting or ng.status == states.DELETING,
+            ng.uuid == target or (every and bool(ng.stack_id))))
+    return found
+
+
+def _unanswered(cluster, watched):
+    """Whether Heat has not started on our request to the stack yet:
+    what it shows is the outcome of the previous operation."""
+    stack = watched.stack
+    return watched.targeted and not watched.deleting and \
+        not status.answers(stack.stack_status, _changed_at(stack),
+                           cluster.operation_started_at)
+
+
 class _StackIndex(dict):
     """The listed stacks by name. A name the list lacks is looked up
     directly before it counts as gone: a stack is never declared vanished
@@ -108,35 +145,37 @@ class HeatDriver(base.Driver):
 
     # Parameters -------------------------------------------------------------
 
-    def _template(self, cluster):
-        uuid = cluster['cluster_template_id']
-        return _row(db_api.templates_by_uuid([uuid])[uuid])
+    @staticmethod
+    def _template(rows, cluster):
+        """The template of ``cluster`` (a dict with an upgrade's changes
+        applied: then the template it moves to), as a dict."""
+        return _row(rows.templates[cluster['cluster_template_id']])
 
-    def _cluster_parameters(self, cluster, nodegroups, removals=None,
-                            args=None):
+    def _cluster_parameters(self, rows, removals=None, args=None):
+        nodegroups = rows.nodegroups
         master = nodegroup_facts.default_nodegroup(nodegroups,
                                                    nodegroup_facts.MASTER)
         worker = nodegroup_facts.default_nodegroup(nodegroups,
                                                    nodegroup_facts.WORKER)
         changes = _changes(args)
-        cluster = _changed(cluster, changes['cluster'])
+        cluster = _changed(rows.cluster, changes['cluster'])
         return parameters.cluster_parameters(
-            cluster, self._template(cluster),
+            cluster, self._template(rows, cluster),
             _changed(master, changes['nodegroups'].get(master.uuid)),
             _changed(worker, changes['nodegroups'].get(worker.uuid)),
             removals or {}, operation=args,
-            bootstrap=bootstrap.values(cluster['uuid']),
-            credentials=cluster_credentials.heat_values(cluster['uuid']))
+            bootstrap=bootstrap.values(rows.certificates),
+            credentials=rows.credentials)
 
-    def _nodegroup_parameters(self, cluster, nodegroup, args):
-        outputs = self._outputs(self._find(stack_name(cluster)))
+    def _nodegroup_parameters(self, rows, nodegroup, args):
+        outputs = self._outputs(self._find(stack_name(rows.cluster)))
         changes = _changes(args)
-        cluster = _changed(cluster, changes['cluster'])
+        cluster = _changed(rows.cluster, changes['cluster'])
         return parameters.nodegroup_parameters(
-            cluster, self._template(cluster),
+            cluster, self._template(rows, cluster),
             _changed(nodegroup, changes['nodegroups'].get(nodegroup.uuid)),
             outputs, args.get('nodes_to_remove') or [], operation=args,
-            bootstrap=bootstrap.values(cluster['uuid']))
+            bootstrap=bootstrap.values(rows.certificates))
 
     # Heat calls -------------------------------------------------------
 
@@ -166,7 +205,7 @@ class HeatDriver(base.Driver):
             **templates.stack_arguments(entry, _addons(entry, params)))
         return created['stack']['id']
 
-    def _update(self, name, entry, params, cluster, operation=None):
+    def _update(self, name, entry, params, cluster, operation):
         current = self._find(name)
         # A retry after a failed update: rebuild the nodes that failed to
         # boot (same parameters would leave them as they are).
@@ -174,7 +213,7 @@ class HeatDriver(base.Driver):
         previous = getattr(current, 'parameters', None)
         replaced = generations.assign(entry, params, previous)
         arguments = templates.stack_arguments(entry, _addons(entry, params))
-        if drains.enabled(operation):
+        if drains.enabled(operation.name):
             behind = drains.behind(self.heat, current, entry, params)
             if replaced or behind:
                 arguments['environment'] = hooks.merge_environment(
@@ -216,43 +255,45 @@ class HeatDriver(base.Driver):
 
     # Driver interface -------------------------------------------------
 
-    def create_cluster(self, context, cluster, nodegroups):
+    def create_cluster(self, context, rows):
+        cluster = rows.cluster
         return self._create(stack_name(cluster), templates.CLUSTER,
-                            self._cluster_parameters(cluster, nodegroups),
+                            self._cluster_parameters(rows),
                             cluster.create_timeout, cluster)
 
-    def update_cluster(self, context, cluster, nodegroups, operation, args):
-        row = operations.get(operation)
-        target = next((ng for ng in nodegroups
+    def update_cluster(self, context, rows, operation, args):
+        cluster = rows.cluster
+        target = next((ng for ng in rows.nodegroups
                        if ng.uuid == args.get('nodegroup')), None)
         if target is not None and not target.is_default:
-            self.NODEGROUP_STEPS[row.nodegroup_event](
-                self, cluster, target, row, args)
+            self.NODEGROUP_STEPS[operation.nodegroup_event](
+                self, rows, target, operation, args)
             return
         removals = {}
-        if row.removes_nodes and target is not None:
+        if operation.removes_nodes and target is not None:
             removals[target.role] = args.get('nodes_to_remove') or []
         self._update(stack_name(cluster), templates.CLUSTER,
-                     self._cluster_parameters(cluster, nodegroups, removals,
-                                              args),
+                     self._cluster_parameters(rows, removals, args),
                      cluster, operation)
-        if row.every_stack:
-            for nodegroup in _extra(nodegroups):
+        if operation.every_stack:
+            for nodegroup in _extra(rows.nodegroups):
                 if nodegroup.stack_id:
-                    self._update_nodegroup(cluster, nodegroup, row, args)
+                    self._update_nodegroup(rows, nodegroup, operation, args)
 
-    def _create_nodegroup(self, cluster, nodegroup, row, args):
+    def _create_nodegroup(self, rows, nodegroup, operation, args):
+        cluster = rows.cluster
         self._create(stack_name(cluster, nodegroup), templates.NODEGROUP,
-                     self._nodegroup_parameters(cluster, nodegroup, args),
+                     self._nodegroup_parameters(rows, nodegroup, args),
                      cluster.create_timeout, cluster)
 
-    def _update_nodegroup(self, cluster, nodegroup, row, args):
+    def _update_nodegroup(self, rows, nodegroup, operation, args):
+        cluster = rows.cluster
         self._update(stack_name(cluster, nodegroup), templates.NODEGROUP,
-                     self._nodegroup_parameters(cluster, nodegroup, args),
-                     cluster, row.name)
+                     self._nodegroup_parameters(rows, nodegroup, args),
+                     cluster, operation)
 
-    def _delete_nodegroup(self, cluster, nodegroup, row, args):
-        self._delete(stack_name(cluster, nodegroup))
+    def _delete_nodegroup(self, rows, nodegroup, operation, args):
+        self._delete(stack_name(rows.cluster, nodegroup))
 
     # What update_cluster does to the stack of the (non-default) nodegroup
     # an operation targets, by the row's ``nodegroup_event``.
@@ -260,58 +301,75 @@ class HeatDriver(base.Driver):
                        states.UPDATE: _update_nodegroup,
                        states.DELETE: _delete_nodegroup}
 
-    def delete_cluster(self, context, cluster, nodegroups):
-        for nodegroup in _extra(nodegroups):
+    def delete_cluster(self, context, rows):
+        cluster = rows.cluster
+        for nodegroup in _extra(rows.nodegroups):
             self._delete(stack_name(cluster, nodegroup))
         self._delete(stack_name(cluster))
+
+    def _stacks(self):
+        return _StackIndex(self._call(self._list_stacks), self._find)
+
+    def tend(self, context, clusters):
+        """Drain the nodes of the servers Heat paused for (drains.py) and
+        let Heat on, in the stacks an operation that drains is updating.
+        One stack list, only when such an operation is under way."""
+        draining = [rows for rows in clusters
+                    if drains.enabled(rows.cluster.operation)]
+        if not draining:
+            return
+        try:
+            stacks = self._stacks()
+        except Exception:
+            LOG.exception('Listing the stacks to tend failed; the next '
+                          'status sync tries again')
+            return
+        for rows in draining:
+            try:
+                self._tend(rows, stacks)
+            except Exception:
+                LOG.exception('Tending the stacks of cluster %s failed; '
+                              'the next status sync tries again', rows.uuid)
+
+    def _tend(self, rows, stacks):
+        for watched in _watched(rows, stacks):
+            stack = watched.stack
+            if stack is None or watched.deleting or \
+                    stack.stack_status != 'UPDATE_IN_PROGRESS' or \
+                    _unanswered(rows.cluster, watched):
+                continue
+            drains.tend(self.heat, rows, _identity(stack), watched.entry)
 
     def poll(self, context, clusters):
         """One stack list for all clusters; outputs and failure details
         only for stacks that finished."""
-        stacks = _StackIndex(self._call(self._list_stacks), self._find)
-        nodegroups = db_api.nodegroups_by_cluster([c.uuid for c in clusters])
-        return {c.uuid: self._observe(c, nodegroups[c.uuid], stacks)
-                for c in clusters}
+        stacks = self._stacks()
+        return {rows.uuid: self._observe(rows, stacks) for rows in clusters}
 
-    def _observe(self, cluster, nodegroups, stacks):
-        deleting = cluster.status == states.DELETING
-        target = (cluster.operation_args or {}).get('nodegroup')
-        main = stacks.get(stack_name(cluster))
-        main_targeted = not any(ng.uuid == target and not ng.is_default
-                                for ng in nodegroups)
-        observations = [self._stack_observation(
-            cluster, main, deleting, main_targeted)]
-        row = operations.get(cluster.operation)
-        every = row is not None and row.every_stack
-        for ng in _extra(nodegroups):
-            ng_deleting = deleting or ng.status == states.DELETING
-            observation = self._stack_observation(
-                cluster, stacks.get(stack_name(cluster, ng)), ng_deleting,
-                ng.uuid == target or (every and bool(ng.stack_id)),
-                templates.NODEGROUP)
-            if not (ng_deleting and observation.state == base.GONE):
-                observations.append(observation)
+    def _observe(self, rows, stacks):
+        observations = []
+        for watched in _watched(rows, stacks):
+            observation = self._stack_observation(rows.cluster, watched)
+            # An extra nodegroup's stack deleted with it is no news.
+            if watched.entry == templates.NODEGROUP and watched.deleting \
+                    and observation.state == base.GONE:
+                continue
+            observations.append(observation)
         combined = status.combine(observations)
         if combined.state == base.COMPLETE:
-            combined.outputs = self._cluster_outputs(cluster, nodegroups,
-                                                     stacks)
+            combined.outputs = self._cluster_outputs(
+                rows.cluster, rows.nodegroups, stacks)
         return combined
 
-    def _stack_observation(self, cluster, stack, deleting, targeted,
-                           entry=templates.CLUSTER):
+    def _stack_observation(self, cluster, watched):
+        stack = watched.stack
         if stack is None:
-            return status.observe(None, None, deleting)
-        if targeted and not deleting and not status.answers(
-                stack.stack_status, _changed_at(stack),
-                cluster.operation_started_at):
-            # Heat has not started on our request yet: what we see is the
-            # outcome of the previous operation.
+            return status.observe(None, None, watched.deleting)
+        if _unanswered(cluster, watched):
             return base.Observation(base.IN_PROGRESS)
-        if stack.stack_status == 'UPDATE_IN_PROGRESS' and not deleting \
-                and drains.enabled(cluster.operation):
-            drains.tend(self.heat, cluster, _identity(stack), entry)
         observation = status.observe(stack.stack_status,
-                                     stack.stack_status_reason, deleting)
+                                     stack.stack_status_reason,
+                                     watched.deleting)
         if observation.state == base.FAILED:
             observation.reason = self._failure(stack) or observation.reason
         return observation

@@ -489,6 +489,45 @@ class TestDelete(_Case):
                           'Missing argument: "clustertemplate_ident"')
 
 
+class TestDriverValidates(_Case):
+    """The template's driver checks it (``Driver.validate``) before it is
+    stored; the fake driver refuses labels ``fake_invalid``."""
+
+    def test_create_refused_by_the_driver(self):
+        body = {'name': 'bad', 'image_id': 'img', 'coe': 'kubernetes',
+                'labels': {'fake_invalid': 'no such image'}}
+        self.rejected('POST', PATH, body, 400,
+                      'Invalid input: no such image', models.ClusterTemplate)
+
+    def test_patch_refused_by_the_driver(self):
+        uuid = self.post({'name': 'tpl', 'image_id': 'img',
+                          'coe': 'kubernetes'}).json['uuid']
+        before = self.call('GET', f'{PATH}/{uuid}').json
+        ops = [{'op': 'add', 'path': '/labels/fake_invalid',
+                'value': 'not for this driver'}]
+        self.rejected('PATCH', f'{PATH}/{uuid}', ops, 400,
+                      'Invalid input: not for this driver',
+                      models.ClusterTemplate)
+        self.assertEqual(before, self.call('GET', f'{PATH}/{uuid}').json)
+
+    def test_renaming_is_not_checked_again(self):
+        # A template the driver refuses now (stored before its check)
+        # can still be renamed.
+        template = db_api.template_create({
+            'name': 'old', 'image_id': 'img', 'coe': 'kubernetes',
+            'project_id': self.project_id,
+            'labels': {'fake_invalid': 'refused now'}})
+        ops = [{'op': 'replace', 'path': '/name', 'value': 'renamed'}]
+        body = self.call('PATCH', f'{PATH}/{template.uuid}', ops).json
+        self.assertEqual('renamed', body['name'])
+
+    def test_a_driver_not_installed_is_not_refused(self):
+        # As before the check existed: its clusters fail to build.
+        body = self.post({'name': 'other', 'image_id': 'img',
+                          'coe': 'kubernetes', 'driver': 'nope'}).json
+        self.assertEqual('nope', body['driver'])
+
+
 class TestInUse(_Case):
     """Templates referenced by clusters (needs the conductor)."""
 

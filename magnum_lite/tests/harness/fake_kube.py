@@ -375,10 +375,11 @@ def for_cluster(cluster_uuid, api_address, nodes=()):
     Kubernetes CAs stored for the cluster, as they are at each handshake
     (the signing CA's certificate first, every trusted CA accepted), with
     ``nodes`` registered and registering again when deleted."""
+    from magnum_lite.conductor import certificates
     from magnum_lite.drivers.heat import bootstrap
 
     def cluster_ca():
-        values = bootstrap.values(cluster_uuid)
+        values = bootstrap.values(certificates.stored(cluster_uuid))
         return values['ca_cert'], values['ca_key']
 
     url = urllib.parse.urlsplit(api_address)

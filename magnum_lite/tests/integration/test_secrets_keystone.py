@@ -26,6 +26,7 @@ import fixtures
 import testtools
 
 from magnum_lite.cluster import cluster_credentials
+from magnum_lite.conductor import certificates
 from magnum_lite.conf import CONF
 from magnum_lite.drivers.heat import bootstrap
 from magnum_lite.tests import base
@@ -86,7 +87,8 @@ class SecretsNeverLeaveTest(heat_harness.OneHeatTestCase,
             if name in ('trustee_password', 'trust_id',
                         'application_credential_secret') and value:
                 self.secrets[f'{name}@{len(self.secrets)}'] = value
-        for name, value in bootstrap.values(cluster).items():
+        for name, value in bootstrap.values(
+                certificates.stored(cluster)).items():
             if not name.endswith(PUBLIC):
                 self.secrets[f'{name}@{len(self.secrets)}'] = value
                 if name == 'bootstrap_token':

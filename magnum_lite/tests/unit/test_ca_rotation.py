@@ -51,6 +51,12 @@ def rotate_ca(cluster_uuid):
     db_api.cluster_update(cluster_uuid, {'status': states.UPDATED})
 
 
+def bootstrap_values(cluster_uuid):
+    """The driver's bootstrap values from the certificate rows stored
+    for a cluster now."""
+    return bootstrap.values(certificates.stored(cluster_uuid))
+
+
 def _certs(pem):
     return [c.public_bytes(serialization.Encoding.PEM).decode()
             for c in crypto_x509.load_pem_x509_certificates(pem.encode())]
@@ -60,7 +66,7 @@ class RotationPhasesTest(base.DbTestCase):
 
     def test_three_phases_trust_sign_drop(self):
         cluster = make_cluster()
-        before = bootstrap.values(cluster.uuid)
+        before = bootstrap_values(cluster.uuid)
         old_ca, old_key = before['ca_cert'], before['ca_key']
         self.assertEqual([old_ca], _certs(old_ca))
         self.assertEqual(bootstrap.ca_cert_hash(old_ca),
@@ -68,7 +74,7 @@ class RotationPhasesTest(base.DbTestCase):
 
         cluster = start_rotation(cluster.uuid)
         self.assertEqual({'phase': 'trust'}, cluster.operation_args)
-        trust = bootstrap.values(cluster.uuid)
+        trust = bootstrap_values(cluster.uuid)
         old, new = _certs(trust['ca_cert'])
         self.assertEqual(old_ca, old)
         self.assertEqual(old_key, trust['ca_key'])
@@ -80,7 +86,7 @@ class RotationPhasesTest(base.DbTestCase):
             self.assertEqual(before[f'{prefix}_key'], trust[f'{prefix}_key'])
         # A retry of the phase keeps the new CAs it made.
         certificates.prepare_rotation_phase(cluster, 'trust')
-        self.assertEqual(trust, bootstrap.values(cluster.uuid))
+        self.assertEqual(trust, bootstrap_values(cluster.uuid))
 
         started = db_api.cluster_get(cluster.uuid).operation_started_at
         self.assertEqual('sign', next_phase(cluster.uuid))
@@ -89,14 +95,14 @@ class RotationPhasesTest(base.DbTestCase):
                          (cluster.operation_args,
                           cluster.operation_driven_at))
         self.assertGreaterEqual(cluster.operation_started_at, started)
-        sign = bootstrap.values(cluster.uuid)
+        sign = bootstrap_values(cluster.uuid)
         self.assertEqual([new, old], _certs(sign['ca_cert']))
         self.assertNotEqual(old_key, sign['ca_key'])
         self.assertEqual(new, db_api.certificate_get(
             cluster.uuid, 'kubernetes').certificate)
 
         self.assertEqual('drop', next_phase(cluster.uuid))
-        drop = bootstrap.values(cluster.uuid)
+        drop = bootstrap_values(cluster.uuid)
         self.assertEqual([new], _certs(drop['ca_cert']))
         self.assertEqual(sign['ca_key'], drop['ca_key'])
         self.assertEqual(bootstrap.ca_cert_hash(new), drop['ca_cert_hash'])
@@ -112,11 +118,11 @@ class RotationPhasesTest(base.DbTestCase):
         cluster = make_cluster()
         start_rotation(cluster.uuid)
         self.assertEqual('sign', next_phase(cluster.uuid))
-        sign = bootstrap.values(cluster.uuid)
+        sign = bootstrap_values(cluster.uuid)
         db_api.cluster_update(cluster.uuid, {'status': states.UPDATE_FAILED})
         cluster = start_rotation(cluster.uuid)
         self.assertEqual({'phase': 'sign'}, cluster.operation_args)
-        self.assertEqual(sign, bootstrap.values(cluster.uuid))
+        self.assertEqual(sign, bootstrap_values(cluster.uuid))
         # It fails again; after another operation, the rows tell:
         # previous CAs -> sign.
         db_api.cluster_update(cluster.uuid, {'status': states.UPDATE_FAILED})
@@ -143,11 +149,11 @@ class RotationPhasesTest(base.DbTestCase):
     def test_a_superseded_rotation_changes_no_row(self):
         cluster = make_cluster()
         start_rotation(cluster.uuid)
-        trust = bootstrap.values(cluster.uuid)
+        trust = bootstrap_values(cluster.uuid)
         # A delete replaced the rotation meanwhile.
         db_api.cluster_claim(cluster.uuid, states.DELETE, 'cluster_delete')
         self.assertIsNone(next_phase(cluster.uuid))
-        self.assertEqual(trust, bootstrap.values(cluster.uuid))
+        self.assertEqual(trust, bootstrap_values(cluster.uuid))
         # Every row's key is found for the delete, the new CAs' too.
         self.assertEqual(len(x509.CA_TYPES) * 2 + 1,
                          len(certificates.stored_keys(cluster.uuid)))

@@ -19,6 +19,7 @@ from magnum_lite.clients import kubernetes
 from magnum_lite.cluster import kubernetes_access
 from magnum_lite.common import exception
 from magnum_lite.common import x509
+from magnum_lite.conductor import certificates
 from magnum_lite.db import api as db_api
 from magnum_lite.tests import base
 from magnum_lite.tests.harness import fake_kube
@@ -352,7 +353,8 @@ class ConnectTest(base.DbTestCase):
                                key_store.store(cluster.uuid, 'kubernetes',
                                                ca_key))
         self.conf.config(request_timeout=3, group='kubernetes')
-        with kubernetes_access.connect(cluster) as client:
+        with kubernetes_access.connect(
+                cluster, certificates.stored(cluster.uuid)) as client:
             self.assertEqual(3, client.timeout)
             self.assertEqual('w0', client.find_node(SERVER_ID))
         self.assertEqual('magnum-lite-conductor',
@@ -361,10 +363,11 @@ class ConnectTest(base.DbTestCase):
     def test_no_address_or_no_ca(self):
         cluster = self._cluster(None)
         self.assertRaises(exception.KubernetesUnavailable,
-                          kubernetes_access.connect, cluster)
+                          kubernetes_access.connect, cluster, {})
         db_api.cluster_update(cluster.uuid,
                               {'api_address': 'https://127.0.0.5:6443'})
         cluster = db_api.cluster_get(cluster.uuid)
         err = self.assertRaises(exception.KubernetesUnavailable,
-                                kubernetes_access.connect, cluster)
+                                kubernetes_access.connect, cluster,
+                                certificates.stored(cluster.uuid))
         self.assertIn('has no CA', str(err))

@@ -99,17 +99,22 @@ class OperationsTableTest(testtools.TestCase):
             provisioning.certificates, 'ensure_certificates'))
         self.useFixture(fixtures.MockPatchObject(
             provisioning.certificates, 'prepare_rotation_phase'))
+        rows = object()
+        self.useFixture(fixtures.MockPatchObject(
+            provisioning.cluster_rows, 'load_one', lambda cluster: rows))
         cluster = types.SimpleNamespace(uuid='c-uuid', operation_args={})
         for op in operations.ALL:
             handler = provisioning.HANDLERS[op.event]
             driver = mock.Mock(spec=base.Driver)
-            handler('ctx', driver, cluster, [], op)
+            handler('ctx', driver, cluster, op)
             method = _DRIVER_METHODS[op.event]
             self.assertEqual([method], [c[0] for c in driver.mock_calls],
                              op.name)
+            # The driver gets the rows the conductor loaded...
+            self.assertIs(rows, driver.mock_calls[0][1][1], op.name)
             if op.event == states.UPDATE:
-                self.assertEqual(op.name, driver.update_cluster.call_args[
-                    0][3])
+                # ... and an update the operation's row.
+                self.assertIs(op, driver.update_cluster.call_args[0][2])
             self.assertIsNotNone(_defined_in(heat_driver.HeatDriver,
                                              method), op.name)
             self.assertIn(op.nodegroup_event,

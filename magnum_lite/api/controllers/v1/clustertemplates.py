@@ -15,6 +15,7 @@ from magnum_lite.common import names
 from magnum_lite.common.policies import cluster_template as rules
 from magnum_lite.db import api as db_api
 from magnum_lite.db import models
+from magnum_lite.drivers import registry
 
 FIELDS = (
     'uuid', 'name', 'coe', 'image_id', 'flavor_id', 'master_flavor_id',
@@ -113,9 +114,16 @@ def create(request):
         values['name'] = names.generate('template')
     values['project_id'] = request.context.project_id
     values['user_id'] = request.context.user_id
+    registry.validate(values)
     template = db_api.template_create(values)
     body = serialize(request, template)
     return routing.Reply(body, 201, {'Location': body['links'][0]['href']})
+
+
+# What a PATCH may change without the driver checking the template again:
+# a template that predates a driver's check can still be renamed,
+# published or tagged.
+_METADATA = frozenset({'name', 'public', 'hidden', 'tags'})
 
 
 def _allowed_in_use(changes):
@@ -151,6 +159,8 @@ def patch(request, ident):
              if (current['labels'] or {}).get(k) != v})
     if 'public' in changes or 'hidden' in changes:
         _authorize_publish(request)
+    if set(changes) - _METADATA:
+        registry.validate(patched)
     if changes:
         template = db_api.template_update(template.uuid, changes,
                                           _allowed_in_use)

@@ -69,6 +69,10 @@ class DerivationTest(testtools.TestCase):
         self.assertEqual({'bootstrap_token', 'ca_cert_hash'}, nodegroup_rows)
 
 
+def _values(cluster):
+    return test_ca_rotation.bootstrap_values(cluster.uuid)
+
+
 class StoredSecretsTest(base.DbTestCase):
 
     def _cluster(self):
@@ -85,7 +89,7 @@ class StoredSecretsTest(base.DbTestCase):
     def test_values_from_what_the_conductor_stored(self):
         cluster = self._cluster()
         certificates.ensure_certificates(cluster)
-        values = bootstrap.values(cluster.uuid)
+        values = _values(cluster)
         self.assertEqual(
             {'ca_cert', 'ca_key', 'etcd_ca_cert', 'etcd_ca_key',
              'front_proxy_ca_cert', 'front_proxy_ca_key', 'ca_cert_hash',
@@ -100,13 +104,13 @@ class StoredSecretsTest(base.DbTestCase):
                                  values['service_account_pub']))
         # A stack update renders the same secrets (no node replacement);
         # a CA rotation leaves the token and certificate key alone.
-        self.assertEqual(values, bootstrap.values(cluster.uuid))
+        self.assertEqual(values, _values(cluster))
         test_ca_rotation.rotate_ca(cluster.uuid)
-        rotated = bootstrap.values(cluster.uuid)
+        rotated = _values(cluster)
         self.assertNotEqual(values['ca_cert'], rotated['ca_cert'])
         self.assertEqual(
             (values['bootstrap_token'], values['certificate_key']),
             (rotated['bootstrap_token'], rotated['certificate_key']))
         # ensure_certificates is idempotent.
         certificates.ensure_certificates(cluster)
-        self.assertEqual(rotated, bootstrap.values(cluster.uuid))
+        self.assertEqual(rotated, _values(cluster))

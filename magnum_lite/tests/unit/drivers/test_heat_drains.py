@@ -10,6 +10,7 @@ from magnum_lite.clients import kubernetes
 from magnum_lite.cluster import kubernetes_access
 from magnum_lite.common import exception
 from magnum_lite.conf import CONF
+from magnum_lite.drivers import base
 from magnum_lite.drivers.heat import drains
 from magnum_lite.drivers.heat import hooks
 from magnum_lite.drivers.heat import templates
@@ -77,9 +78,12 @@ class TendTest(testtools.TestCase):
         super().setUp()
         CONF.set_override('drain_timeout', 600, 'kubernetes')
         self.addCleanup(CONF.clear_override, 'drain_timeout', 'kubernetes')
-        self.cluster = types.SimpleNamespace(
-            uuid='c0ffee', operation_started_at=STARTED,
-            operation='cluster_upgrade')
+        self.certificates = {'kubernetes': object()}
+        self.rows = base.ClusterRows(
+            cluster=types.SimpleNamespace(
+                uuid='c0ffee', operation_started_at=STARTED,
+                operation='cluster_upgrade'),
+            nodegroups=(), templates={}, certificates=self.certificates)
         self.cleared = []
         self.useFixture(fixtures.MockPatchObject(
             hooks, 'clear', lambda heat, hook: self.cleared.append(
@@ -95,8 +99,13 @@ class TendTest(testtools.TestCase):
             hooks, 'pending', lambda heat, stack, names: paused))
 
     def api(self, api):
+        def connect(cluster, certificates):
+            # The rows the conductor loaded, not a read of its own.
+            assert cluster is self.rows.cluster
+            assert certificates is self.certificates
+            return api
         self.useFixture(fixtures.MockPatchObject(
-            kubernetes_access, 'connect', lambda cluster: api))
+            kubernetes_access, 'connect', connect))
         return api
 
     def heat(self, members):
@@ -118,7 +127,7 @@ class TendTest(testtools.TestCase):
         self.pause(batch, later, done)
         api = self.api(FakeAPI({'k8s-worker-1', 'k8s-worker-0',
                                 'k8s-master-2'}))
-        drains.tend(heat, self.cluster, TOP, templates.CLUSTER)
+        drains.tend(heat, self.rows, TOP, templates.CLUSTER)
         # Only a Node from before the operation counts: a newer one is a
         # replacement's (kubernetes.Client.find_node).
         self.assertEqual([('find', 'k8s-worker-1', STARTED),
@@ -131,9 +140,9 @@ class TendTest(testtools.TestCase):
         heat = self.heat({batch: ('k8s-worker-0', '2', BEFORE)})
         self.pause(batch)
         api = self.api(FakeAPI({'k8s-worker-0'}, passes_needed=2))
-        drains.tend(heat, self.cluster, TOP, templates.CLUSTER)
+        drains.tend(heat, self.rows, TOP, templates.CLUSTER)
         self.assertEqual([], self.cleared)
-        drains.tend(heat, self.cluster, TOP, templates.CLUSTER)
+        drains.tend(heat, self.rows, TOP, templates.CLUSTER)
         self.assertEqual([batch], self.cleared)
         self.assertEqual(('delete', 'k8s-worker-0'), api.calls[-1])
 
@@ -142,7 +151,7 @@ class TendTest(testtools.TestCase):
         heat = self.heat({batch: ('k8s-worker-0', '2', BEFORE)})
         self.pause(batch)
         api = self.api(FakeAPI(set()))
-        drains.tend(heat, self.cluster, TOP, templates.CLUSTER)
+        drains.tend(heat, self.rows, TOP, templates.CLUSTER)
         self.assertEqual([('find', 'k8s-worker-0', STARTED)], api.calls)
         self.assertEqual([batch], self.cleared)
 
@@ -152,11 +161,11 @@ class TendTest(testtools.TestCase):
         self.api(FakeAPI(set(), unavailable=True))
         now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
         self.pause(batch, at=now - datetime.timedelta(seconds=50))
-        drains.tend(heat, self.cluster, TOP, templates.CLUSTER)
+        drains.tend(heat, self.rows, TOP, templates.CLUSTER)
         self.assertEqual([], self.cleared)
         # Past the 60 s default, well within the drain timeout.
         self.pause(batch, at=now - datetime.timedelta(seconds=70))
-        drains.tend(heat, self.cluster, TOP, templates.CLUSTER)
+        drains.tend(heat, self.rows, TOP, templates.CLUSTER)
         self.assertEqual([batch], self.cleared)
 
     def test_nodegroup_members(self):
@@ -165,14 +174,14 @@ class TendTest(testtools.TestCase):
         heat.parameters[TOP] = {'node_generation': '3'}
         self.pause(batch)
         api = self.api(FakeAPI({'k8s-gpu-0'}))
-        drains.tend(heat, self.cluster, TOP, templates.NODEGROUP)
+        drains.tend(heat, self.rows, TOP, templates.NODEGROUP)
         self.assertEqual(('drain', 'k8s-gpu-0'), api.calls[1])
 
     def test_heat_trouble_is_logged_not_raised(self):
         self.useFixture(fixtures.MockPatchObject(
             hooks, 'pending', side_effect=RuntimeError('heat down')))
         log = self.useFixture(fixtures.FakeLogger())
-        drains.tend(None, self.cluster, TOP, templates.CLUSTER)
+        drains.tend(None, self.rows, TOP, templates.CLUSTER)
         self.assertIn('the next poll tries again', log.output)
 
     def test_which_operations_drain(self):
