@@ -68,9 +68,22 @@ def delete(value):
         LOG.info('Barbican secret %s was already deleted', href)
 
 
+def delete_all(values):
+    """:func:`delete` each value, then raise the first failure if there
+    was one: the caller retries later (deleting what is gone is fine)."""
+    failure = None
+    for value in values:
+        try:
+            delete(value)
+        except exception.MagnumLiteError as err:
+            failure = failure or err
+    if failure is not None:
+        raise failure
+
+
 def delete_quietly(values):
-    """:func:`delete` each value; a failure is logged, not raised (the
-    cluster is going anyway: a left-over secret is only garbage)."""
+    """:func:`delete` each value; a failure is logged, not raised (a
+    left-over secret is only garbage)."""
     for value in values:
         try:
             delete(value)

@@ -123,20 +123,18 @@ def settle(cluster, observation):
         return
     if cluster.status == states.DELETING and observation.state in (
             base.COMPLETE, base.GONE):
+        # Credentials and key secrets go before the row: a failure or a
+        # crash in between leaves the row DELETING, and the next status
+        # sync deletes them again, never secrets no row knows of.
         try:
             cluster_credentials.delete_all(cluster.uuid)
+            key_store.delete_all(certificates.stored_keys(cluster.uuid))
         except exception.MagnumLiteError as err:
-            # The row stays DELETING; the next status sync retries.
-            LOG.warning('Cluster %s: could not remove its credentials from '
-                        'Keystone, will retry: %s', cluster.uuid, err)
+            LOG.warning('Cluster %s: could not remove its credentials or '
+                        'key secrets, will retry: %s', cluster.uuid, err)
             return
         # This conductor's client certificate for the cluster (drains).
         kubernetes.forget_credentials(cluster.uuid)
-        # The secrets go before the row: a crash in between leaves a
-        # DELETING row whose next sync deletes them again, never secrets
-        # no row knows of; and a client that sees the cluster gone sees
-        # its secrets gone.
-        key_store.delete_quietly(certificates.stored_keys(cluster.uuid))
         db_api.cluster_destroy(cluster.uuid)
         LOG.info('Cluster %s deleted', cluster.uuid)
         return

@@ -52,6 +52,18 @@ class LocalKeyStoreTest(base.TestCase):
         self.assertRaises(exception.ServiceUnavailable, key_store.delete,
                           key_store.PREFIX + 'http://127.0.0.1:9/v1/x')
 
+    def test_delete_all_tries_every_value_then_raises(self):
+        down = key_store.PREFIX + 'http://127.0.0.1:9/v1/x'
+        deleted = []
+        real = key_store.delete
+        self.patch(key_store, 'delete',
+                   lambda value: deleted.append(value) or real(value))
+        local = key_store.store('cluster-1', 'kubernetes', PEM)
+        self.assertRaises(exception.ServiceUnavailable, key_store.delete_all,
+                          [down, local])
+        self.assertEqual([down, local], deleted)
+        key_store.delete_all([local])
+
 
 class LocalKeysOfAClusterTest(base.DbTestCase):
     """The conductor's rows under the default backend, as before."""
