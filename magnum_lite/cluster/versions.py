@@ -45,7 +45,6 @@ download.
 """
 
 import dataclasses
-import os
 import re
 
 GITHUB = 'https://github.com'
@@ -95,15 +94,6 @@ DEFAULT_KUBE_TAG = RELEASES[NEWEST].kube
 CNI_MANIFESTS = {
     'calico': ('calico', 'calico.yaml'),
     'cilium': ('cilium', 'cilium.yaml'),
-}
-
-# Add-on manifests in heat-templates/kubernetes/addons/: the fixed name a
-# template reads with get_file -> (file name stem, Release field).
-ADDONS = {
-    'cloud-controller-manager.yaml': (
-        'openstack-cloud-controller-manager', 'cloud_provider'),
-    'cinder-csi.yaml': ('cinder-csi', 'cloud_provider'),
-    'metrics-server.yaml': ('metrics-server', 'metrics_server'),
 }
 
 KUBE_TOOLS = ('kubeadm', 'kubelet', 'kubectl')
@@ -273,25 +263,6 @@ def component_versions(kube_tag, labels=None, network_driver=None):
     return '\n'.join(f'{k}={v}' for k, v in sorted(values.items())) + '\n'
 
 
-def addon_path(stem, version):
-    """Repository path of a versioned add-on manifest."""
-    return os.path.join('addons', f'{stem}-{version}.yaml')
-
-
-def addon_files(kube_tag, labels=None):
-    """``{fixed name: versioned path}`` for a stack's files map: the fixed
-    names the templates read (``addons/cloud-controller-manager.yaml``...)
-    to the files of the versions this kube_tag runs, relative to the
-    template directory. Every fixed name is always mapped (a template's
-    get_file must resolve); whether an add-on is applied is the node's
-    choice (CLOUD_PROVIDER_ENABLED, CINDER_CSI_ENABLED,
-    metrics_server_enabled)."""
-    rel = release(kube_tag)
-    return {os.path.join('addons', fixed):
-            addon_path(stem, getattr(rel, field))
-            for fixed, (stem, field) in ADDONS.items()}
-
-
 def rewrite_image(ref, prefix):
     """An image reference as a node pulls it: with a container_infra_prefix
     the prefix + the image's basename:tag (Magnum's semantics), else
@@ -299,41 +270,6 @@ def rewrite_image(ref, prefix):
     if not prefix:
         return ref
     return prefix + ref.rsplit('/', 1)[-1]
-
-
-_IMAGE = re.compile(r'^\s*image:\s*(\S+)\s*$', re.M)
-
-
-def addon_images(kube_tag, template_dir):
-    """Every image the add-on manifests of ``kube_tag`` name, sorted
-    (what an air-gapped registry must hold besides kubeadm's images)."""
-    found = set()
-    for path in addon_files(kube_tag).values():
-        with open(os.path.join(template_dir, path)) as f:
-            found.update(_IMAGE.findall(f.read()))
-    return sorted(found)
-
-
-def _main(argv):
-    """``python -m magnum_lite.cluster.versions KUBE_TAG [PREFIX]``:
-    the mirror paths and add-on images of a kube_tag, for an operator
-    filling a mirror and a registry."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    template_dir = os.path.join(here, '..', '..', 'heat-templates',
-                                'kubernetes')
-    kube_tag, prefix = argv[0], (argv[1] if len(argv) > 1 else '')
-    paths = set()
-    for cni_name in CNI_MANIFESTS:
-        for key, path in mirror_layout(kube_tag, cni_name).items():
-            tools = KUBE_TOOLS if key == 'KUBE' else ('',)
-            paths.update(f'{path}/{tool}'.rstrip('/') for tool in tools)
-    for path in sorted(paths):
-        print(f'mirror: {path}')
-    rel = release(kube_tag)
-    images = addon_images(kube_tag, template_dir)
-    images.append(f'registry.k8s.io/pause:{rel.pause}')
-    for image in sorted(set(images)):
-        print(f'image: {image} -> {rewrite_image(image, prefix)}')
 
 
 def rst_table():
@@ -360,8 +296,3 @@ def _grid(rows):
 def _line(row, widths):
     cells = zip(row, widths, strict=True)
     return ' '.join(cell.ljust(w) for cell, w in cells).rstrip()
-
-
-if __name__ == '__main__':
-    import sys
-    _main(sys.argv[1:])

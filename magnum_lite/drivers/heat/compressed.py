@@ -20,6 +20,7 @@ import os
 from heatclient.common import utils as heat_utils
 
 from magnum_lite.cluster import versions
+from magnum_lite.drivers.heat import addons
 
 SUFFIX = '.gz.b64'
 
@@ -34,18 +35,18 @@ def _url(template_dir, name):
         os.path.join(template_dir, name))
 
 
-def sources(template_dir, addons):
+def sources(template_dir, manifests):
     """``{compressed name: source path}``, paths relative to the template
     directory: every fragments/*.sh, and for each fixed add-on name its
-    versioned manifest (``addons`` as versions.addon_files gives it; every
+    versioned manifest (``manifests`` as addons.files gives it; every
     fixed name is mapped, to the newest release's file when not given)."""
     names = {}
     for path in sorted(glob.glob(os.path.join(template_dir, 'fragments',
                                               '*.sh'))):
         relative = os.path.relpath(path, template_dir)
         names[relative + SUFFIX] = relative
-    mapping = versions.addon_files(versions.DEFAULT_KUBE_TAG)
-    mapping.update(addons or {})
+    mapping = addons.files(versions.DEFAULT_KUBE_TAG)
+    mapping.update(manifests or {})
     for fixed, versioned in mapping.items():
         names[fixed + SUFFIX] = versioned
     return names
@@ -58,10 +59,10 @@ def placeholders(template_dir, marker):
             for name in sources(template_dir, None)}
 
 
-def entries(template_dir, addons=None):
+def entries(template_dir, manifests=None):
     """Files map entries with the compressed content."""
     result = {}
-    for name, source in sources(template_dir, addons).items():
+    for name, source in sources(template_dir, manifests).items():
         with open(os.path.join(template_dir, source)) as f:
             result[_url(template_dir, name)] = encode(f.read())
     return result

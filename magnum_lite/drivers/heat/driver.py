@@ -7,10 +7,10 @@ import typing
 from magnum_lite.cluster import nodegroups as nodegroup_facts
 from magnum_lite.cluster import operations
 from magnum_lite.cluster import upgrades
-from magnum_lite.cluster import versions
 from magnum_lite.common import states
 from magnum_lite.conf import CONF
 from magnum_lite.drivers import base
+from magnum_lite.drivers.heat import addons
 from magnum_lite.drivers.heat import bootstrap
 from magnum_lite.drivers.heat import client as heat
 from magnum_lite.drivers.heat import drains
@@ -57,7 +57,7 @@ def _addons(entry, params):
     apply them); nodegroup stacks have none."""
     if entry != templates.CLUSTER:
         return None
-    return versions.addon_files(params['kube_tag'])
+    return addons.files(params['kube_tag'])
 
 
 def _changes(args):

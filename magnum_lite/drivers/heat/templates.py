@@ -8,8 +8,8 @@ import yaml
 from heatclient.common import template_utils
 from heatclient.common import utils as heat_utils
 
-from magnum_lite.cluster import versions
 from magnum_lite.conf import CONF
+from magnum_lite.drivers.heat import addons
 from magnum_lite.drivers.heat import compressed
 
 CLUSTER = 'cluster.yaml'
@@ -42,7 +42,7 @@ def _fixed_url(name):
 @functools.cache
 def _load(path):
     pending = {_fixed_url(os.path.join('addons', name)): _PENDING
-               for name in versions.ADDONS}
+               for name in addons.ADDONS}
     pending.update(compressed.placeholders(template_dir(), _PENDING))
     files, template = template_utils.get_template_contents(
         template_file=path, files=pending)
@@ -67,10 +67,11 @@ def _read(relative):
         return f.read()
 
 
-def addon_files(addons):
+def addon_files(manifests):
     """Files map entries for ``{fixed name: versioned path}`` (paths
-    relative to the template directory, see versions.addon_files)."""
-    return {_fixed_url(fixed): _read(path) for fixed, path in addons.items()}
+    relative to the template directory, see addons.files)."""
+    return {_fixed_url(fixed): _read(path)
+            for fixed, path in manifests.items()}
 
 
 @functools.cache
@@ -81,15 +82,15 @@ def _environment(paths):
     return environment, files
 
 
-def stack_arguments(entry, addons=None):
+def stack_arguments(entry, manifests=None):
     """template, files and environment for a stack whose top-level
-    template is ``entry`` (CLUSTER or NODEGROUP); ``addons`` maps the
-    fixed add-on names to versioned manifests (versions.addon_files)."""
+    template is ``entry`` (CLUSTER or NODEGROUP); ``manifests`` maps the
+    fixed add-on names to versioned manifests (addons.files)."""
     template, files = _load(os.path.join(template_dir(), entry))
     environment, env_files = _environment(
         tuple(CONF.heat.environment_files))
     files = {k: v for k, v in files.items() if v is not _PENDING}
-    files.update(addon_files(addons or {}))
-    files.update(compressed.entries(template_dir(), addons))
+    files.update(addon_files(manifests or {}))
+    files.update(compressed.entries(template_dir(), manifests))
     return {'template': template, 'files': dict(files, **env_files),
             'environment': environment}

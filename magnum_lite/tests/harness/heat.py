@@ -164,7 +164,7 @@ class HeatHarness(_Base):
         # (as the driver does, with the default Kubernetes version here).
         base = os.path.dirname(os.path.abspath(template_path))
         addons = {}
-        wanted = (versions.addon_files(versions.DEFAULT_KUBE_TAG)
+        wanted = (addons.files(versions.DEFAULT_KUBE_TAG)
                   if os.path.isdir(os.path.join(base, 'addons')) else {})
         for fixed, path in wanted.items():
             with open(os.path.join(base, path)) as f:

@@ -23,6 +23,7 @@ import testtools
 
 from magnum_lite.cluster import versions
 from magnum_lite.common import x509
+from magnum_lite.drivers.heat import addons
 from magnum_lite.drivers.heat import bootstrap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -186,7 +187,7 @@ class BootstrapScriptsTest(testtools.TestCase):
                 cloud_env = cloud_env.replace(
                     key, value if credentials else '')
             self._write(os.path.join(etc, 'cloud.env'), cloud_env, 0o600)
-            for fixed, path in versions.addon_files(KUBE_TAG).items():
+            for fixed, path in addons.files(KUBE_TAG).items():
                 with open(os.path.join(TEMPLATES, path)) as f:
                     self._write(os.path.join(etc, fixed), f.read())
         return root

@@ -11,6 +11,7 @@ from oslo_config import fixture as config_fixture
 
 from magnum_lite.cluster import versions
 from magnum_lite.conf import CONF
+from magnum_lite.drivers.heat import addons
 from magnum_lite.drivers.heat import driver
 from magnum_lite.drivers.heat import templates
 
@@ -61,7 +62,7 @@ class StackFilesTest(testtools.TestCase):
     def test_fixed_name_carries_the_versioned_manifest(self):
         for tag, version in (('v1.35.9', 'v1.35.0'), ('v1.37.1', 'v1.36.0')):
             args = templates.stack_arguments(
-                'entry.yaml', versions.addon_files(tag))
+                'entry.yaml', addons.files(tag))
             fixed = self.url('addons/cloud-controller-manager.yaml')
             self.assertIn(fixed, args['files'])
             self.assertIn(
@@ -76,14 +77,14 @@ class StackFilesTest(testtools.TestCase):
         args = templates.stack_arguments('plain.yaml')
         for key, value in args['files'].items():
             self.assertIsInstance(value, str, key)
-        for fixed in versions.addon_files(versions.DEFAULT_KUBE_TAG):
+        for fixed in addons.files(versions.DEFAULT_KUBE_TAG):
             self.assertNotIn(self.url(fixed), args['files'])
 
     def test_compressed_addons_are_of_the_clusters_version(self):
         # The masters read the add-ons gzip+base64 encoded (user data
         # size); those entries follow the kube_tag too.
         args = templates.stack_arguments(
-            'entry.yaml', versions.addon_files('v1.35.9'))
+            'entry.yaml', addons.files('v1.35.9'))
         text = gzip.decompress(base64.b64decode(args['files'][
             self.url('addons/cinder-csi.yaml.gz.b64')])).decode()
         self.assertIn('cinder-csi-plugin:v1.35.0', text)
@@ -93,7 +94,7 @@ class StackFilesTest(testtools.TestCase):
 class DriverAddonsTest(testtools.TestCase):
 
     def test_cluster_stacks_carry_the_addons_of_their_version(self):
-        self.assertEqual(versions.addon_files('v1.35.9'),
+        self.assertEqual(addons.files('v1.35.9'),
                          driver._addons(templates.CLUSTER,
                                         {'kube_tag': 'v1.35.9'}))
         self.assertIsNone(driver._addons(templates.NODEGROUP,

@@ -1,5 +1,7 @@
 """The supported-versions table and what is derived from it."""
 
+import contextlib
+import io
 import os
 import re
 
@@ -7,6 +9,7 @@ import testtools
 import yaml
 
 from magnum_lite.cluster import versions
+from magnum_lite.drivers.heat import addons
 
 TEMPLATES = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..',
                          'heat-templates', 'kubernetes')
@@ -77,8 +80,8 @@ class TableTest(testtools.TestCase):
 
     def test_every_addon_version_has_its_manifest(self):
         for rel in versions.RELEASES.values():
-            for stem, field in versions.ADDONS.values():
-                path = versions.addon_path(stem, getattr(rel, field))
+            for stem, field in addons.ADDONS.values():
+                path = addons.path(stem, getattr(rel, field))
                 self.assertTrue(
                     os.path.isfile(os.path.join(TEMPLATES, path)), path)
 
@@ -180,10 +183,10 @@ class AddonFilesTest(testtools.TestCase):
              'addons/cinder-csi.yaml': 'addons/cinder-csi-v1.35.0.yaml',
              'addons/metrics-server.yaml':
                 'addons/metrics-server-v0.8.1.yaml'},
-            versions.addon_files('v1.35.9'))
+            addons.files('v1.35.9'))
         self.assertEqual(
             'addons/cinder-csi-v1.36.0.yaml',
-            versions.addon_files('v1.37')['addons/cinder-csi.yaml'])
+            addons.files('v1.37')['addons/cinder-csi.yaml'])
 
     def test_versioned_names_carry_the_version(self):
         for path in os.listdir(os.path.join(TEMPLATES, 'addons')):
@@ -209,12 +212,26 @@ class AddonFilesTest(testtools.TestCase):
                                                 'reg.example.com:5000/k8s/'))
 
     def test_addon_images_of_a_release(self):
-        images = versions.addon_images('v1.35.9', TEMPLATES)
+        images = addons.images('v1.35.9', TEMPLATES)
         self.assertIn(
             'registry.k8s.io/provider-os/cinder-csi-plugin:v1.35.0', images)
         self.assertIn(
             'registry.k8s.io/metrics-server/metrics-server:v0.8.1', images)
         self.assertFalse(any(':v1.36.0' in image for image in images))
+
+    def test_what_a_mirror_and_registry_hold(self):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            addons.main(['v1.35.9', 'reg.example.com/k8s/'])
+        lines = out.getvalue().splitlines()
+        self.assertIn('image: registry.k8s.io/provider-os/cinder-csi-plugin:'
+                      'v1.35.0 -> reg.example.com/k8s/cinder-csi-plugin:'
+                      'v1.35.0', lines)
+        pause = versions.release('v1.35.9').pause
+        self.assertIn(f'image: registry.k8s.io/pause:{pause} -> '
+                      f'reg.example.com/k8s/pause:{pause}', lines)
+        self.assertTrue(any(line.startswith('mirror: ') and
+                            line.endswith('/kubeadm') for line in lines))
 
     def test_cloud_credentials_reach_masters_only(self):
         # A workload that mounts the cloud config (trust credentials) must
