@@ -19,11 +19,13 @@ processes), so share one per test process::
     from magnum_lite.tests.harness import openstack
 
     cloud = openstack.shared()      # started once, stopped at exit
+    openstack.release()             # or now
 
 One per process rather than one per run: the tests that use it are
 grouped onto one stestr worker (``.stestr.conf``), so in a run it starts
-once anyway, and a per-process owner needs no cross-process lock or
-lifetime hand-over.
+once per class of them anyway, and a per-process owner needs no
+cross-process lock or lifetime hand-over. :class:`OpenStackTestCase`
+releases it after its class (see there).
 
 Interface: ``keystone`` (the seeded harness: users ``alpha-member``,
 ``beta-member``... see its docstring), ``session(user)``,
@@ -187,7 +189,8 @@ _shared_lock = threading.Lock()
 
 
 def shared():
-    """One started control plane per test process (stopped at exit)."""
+    """The started control plane of this test process (stopped at exit
+    or by :func:`release`)."""
     global _shared
     with _shared_lock:
         if _shared is None:
@@ -198,11 +201,33 @@ def shared():
         return _shared
 
 
+def release():
+    """Stop the shared control plane now; the next :func:`shared` starts
+    another."""
+    global _shared
+    with _shared_lock:
+        if _shared is not None:
+            _shared.stop()
+            _shared = None
+
+
 @testtools.skipUnless(ENABLED, 'MAGNUM_LITE_OPENSTACK_TESTS=0')
 class OpenStackTestCase(testtools.TestCase):
-    """Tests against the shared control plane: ``self.cloud``."""
+    """Tests against the shared control plane: ``self.cloud``.
+
+    The class releases it when its tests are done: idle, it still holds
+    2.5 GiB and wakes its periodic tasks on the two shared cores for the
+    rest of the worker's run. A next class starts another (about a
+    minute once the schemas are cached); tests that want one start put
+    themselves in one class.
+    """
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.cloud = shared()
+
+    @classmethod
+    def tearDownClass(cls):
+        release()
+        super().tearDownClass()
