@@ -89,6 +89,16 @@ def tail(path, lines=30):
         return ''
 
 
+def write_ini(path, sections):
+    """An oslo.config file from ``{section: {key: value}}``."""
+    with open(path, 'w') as f:
+        for section, opts in sections.items():
+            f.write('[%s]\n' % section)
+            for key, value in opts.items():
+                f.write('%s = %s\n' % (key, value))
+            f.write('\n')
+
+
 def load_state(state_dir, state_file):
     with open(os.path.join(state_dir, state_file)) as f:
         return json.load(f)
@@ -147,3 +157,60 @@ def uwsgi_argv(venv, port, threads, app):
         '--buffer-size', '65535',
         '--disable-logging', '--log-4xx', '--log-5xx',
     ]
+
+
+def _signal_group(pid, sig):
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        pass
+    except PermissionError:
+        os.kill(pid, sig)
+
+
+def _reap(pid):
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def kill_groups(pids, grace=10):
+    """SIGTERM the process groups led by pids (all at once), SIGKILL what
+    is left after grace seconds (heat-engine's graceful stop can take a
+    minute; nova-compute and nova-scheduler outlast 5 s too)."""
+    pids = [p for p in pids if p]
+    for sig, wait_s in ((signal.SIGTERM, grace), (signal.SIGKILL, 10)):
+        alive = [p for p in pids if pid_alive(p) or _group_alive(p)]
+        if not alive:
+            return
+        for pid in alive:
+            _signal_group(pid, sig)
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            for pid in alive:
+                _reap(pid)
+            if not any(pid_alive(p) or _group_alive(p) for p in alive):
+                break
+            time.sleep(0.2)
+
+
+def _group_alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # Only zombies left?
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as f:
+                fields = f.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != 'Z':
+            return True
+    return False

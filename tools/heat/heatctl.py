@@ -36,7 +36,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -313,72 +312,11 @@ def write_config(state_dir, venv, port, db, user, password, vhost,
         'oslo_messaging_notifications': {'driver': 'noop'},
     }
     path = os.path.join(state_dir, 'heat.conf')
-    with open(path, 'w') as f:
-        for section, opts in conf.items():
-            f.write('[%s]\n' % section)
-            for key, value in opts.items():
-                f.write('%s = %s\n' % (key, value))
-            f.write('\n')
+    local.write_ini(path, conf)
     return path
 
 
 # --- processes -----------------------------------------------------------
-
-def _signal_group(pid, sig):
-    try:
-        os.killpg(pid, sig)
-    except ProcessLookupError:
-        pass
-    except PermissionError:
-        os.kill(pid, sig)
-
-
-def _reap(pid):
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
-
-
-def kill_groups(pids, grace=10):
-    """SIGTERM the process groups led by pids, SIGKILL what is left
-    after grace seconds (the engine's graceful stop can take a minute)."""
-    pids = [p for p in pids if p]
-    for sig, wait_s in ((signal.SIGTERM, grace), (signal.SIGKILL, 10)):
-        alive = [p for p in pids if local.pid_alive(p) or _group_alive(p)]
-        if not alive:
-            return
-        for pid in alive:
-            _signal_group(pid, sig)
-        deadline = time.monotonic() + wait_s
-        while time.monotonic() < deadline:
-            for pid in alive:
-                _reap(pid)
-            if not any(local.pid_alive(p) or _group_alive(p) for p in alive):
-                break
-            time.sleep(0.2)
-
-
-def _group_alive(pgid):
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # Only zombies left?
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            with open('/proc/%s/stat' % entry) as f:
-                fields = f.read().rsplit(')', 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != 'Z':
-            return True
-    return False
-
 
 # --- HTTP ----------------------------------------------------------------
 
@@ -512,7 +450,7 @@ def start(state_dir, port=0, db='heat', vhost='heat', engine_workers=2,
 def stop(state_dir, purge=False, remove_state=False, grace=5):
     """Stop the engine and the API; with purge drop the db and vhost."""
     state_dir = os.path.abspath(state_dir)
-    kill_groups([local.read_pid(state_dir, n)
+    local.kill_groups([local.read_pid(state_dir, n)
                  for n in ('heat-api', 'heat-engine')], grace=grace)
     for name in ('heat-api', 'heat-engine'):
         try:

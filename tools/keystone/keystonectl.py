@@ -105,24 +105,24 @@ def write_config(state_dir, debug=False):
                         'enforce_scope': 'true'},
     }
     path = os.path.join(state_dir, 'keystone.conf')
-    with open(path, 'w') as f:
-        for section, opts in conf.items():
-            f.write('[%s]\n' % section)
-            for key, value in opts.items():
-                f.write('%s = %s\n' % (key, value))
-            f.write('\n')
+    local.write_ini(path, conf)
     return path
 
 
 def schema_cache_path(venv):
     """A freshly synced SQLite database, per installed lock file: copying
-    it takes milliseconds where ``keystone-manage db_sync`` takes ~15 s."""
-    marker = os.path.join(venv, '.magnum-lite-keystone.sha256')
-    try:
-        with open(marker) as f:
-            key = f.read().strip()[:16]
-    except OSError:
-        key = 'unversioned'
+    it takes milliseconds where ``keystone-manage db_sync`` takes ~15 s.
+    The marker is tools/service-venv's, of whichever virtualenv this is
+    (``keystone``, or ``openstack`` for the one-box control plane)."""
+    key = 'unversioned'
+    for name, prefix in (('keystone', ''), ('openstack', 'openstack-')):
+        marker = os.path.join(venv, '.magnum-lite-%s.sha256' % name)
+        try:
+            with open(marker) as f:
+                key = prefix + f.read().strip()[:16]
+            break
+        except OSError:
+            continue
     return os.path.join(venv, 'share', 'magnum-lite',
                         'keystone-schema-%s.sqlite' % key)
 

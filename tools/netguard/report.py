@@ -3,7 +3,8 @@
     python3 tools/netguard/report.py RECORD_DIR
 
 Prints how many interpreters were guarded, the name look-ups of names
-that are not loopback (for information), and every refused connection
+that are not loopback and the source-address probes (for information:
+see sitecustomize.py), and every refused connection
 with the process that tried it. Exits 1 when anything was refused, or
 when no process was guarded at all (the guard was not on), else 0.
 Standard library only.
@@ -47,6 +48,13 @@ def summary(record):
         e['name'] for e in read(record, guard.LOOKUPS))
     lines = [f'netguard: {len(processes)} guarded processes, '
              f'{len(refused)} connections outside loopback refused']
+    probes = collections.Counter(
+        e['address'] for e in read(record, guard.PROBES))
+    if probes:
+        lines.append('netguard: source-address probes refused (UDP connect '
+                     'to a documentation address, nothing sent): ' +
+                     ', '.join(f'{address} ({n})'
+                               for address, n in sorted(probes.items())))
     if lookups:
         lines.append('netguard: names looked up (not refused): ' + ', '.join(
             f'{name} ({n})' for name, n in sorted(lookups.items())))

@@ -16,7 +16,14 @@ Internet address outside 127.0.0.0/8 and ::1, or a host name other than
 ``localhost``, is refused with ``PermissionError`` (EPERM, as a firewall
 would answer) before the system call, and recorded in
 ``<record>/refused.log``, one JSON line naming the process and the
-address. Unix, netlink and other local families pass. Each guarded
+address. One kind of refusal is recorded apart, in ``<record>/probes.log``,
+and does not fail the run: a UDP ``connect`` to the documentation
+addresses 192.0.2.0/24 or 2001:db8::/32, which is how oslo.utils'
+``get_my_ipv4``/``get_my_ipv6`` (run at import by Nova, Neutron, Octavia...)
+ask the kernel for a source address. A UDP connect sends nothing; refused,
+it leaves the socket unconnected, so nothing can be sent through it
+either, and oslo.utils falls back to reading the interfaces. Unix,
+netlink and other local families pass. Each guarded
 interpreter adds a line to ``<record>/processes.log``; ``report.py``
 reads both and fails the run when anything was refused.
 
@@ -41,6 +48,10 @@ RECORD_ENV = 'MAGNUM_LITE_NETGUARD'
 REFUSED = 'refused.log'
 PROCESSES = 'processes.log'
 LOOKUPS = 'lookups.log'
+PROBES = 'probes.log'
+# RFC 5737 TEST-NET-1 and RFC 3849: never routed; oslo.utils' probes.
+_PROBE_NETS = (ipaddress.ip_network('192.0.2.0/24'),
+               ipaddress.ip_network('2001:db8::/32'))
 
 _SENDS = frozenset(('socket.connect', 'socket.sendto', 'socket.sendmsg'))
 _INTERNET = (socket.AF_INET, socket.AF_INET6)
@@ -123,8 +134,14 @@ class Guard:
             return
         if loopback(address[0]):
             return
-        where = _describe(_parse(address[0])[0], address[1])
-        self.write(REFUSED, {'event': event, 'address': where})
+        host, parsed = _parse(address[0])
+        where = _describe(host, address[1])
+        probe = (event == 'socket.connect' and parsed is not None
+                 and sock.type == socket.SOCK_DGRAM
+                 and any(parsed in net for net in _PROBE_NETS
+                         if net.version == parsed.version))
+        self.write(PROBES if probe else REFUSED,
+                   {'event': event, 'address': where})
         raise PermissionError(
             errno.EPERM, f'netguard: {where} is outside 127.0.0.0/8 and '
                          '::1; this run may not send packets there')

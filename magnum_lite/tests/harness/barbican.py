@@ -27,7 +27,6 @@ project ``service``, listed through Barbican's API as the key user).
 ``<state_dir>/logs``) for a post-mortem.
 """
 
-import importlib.util
 import json
 import os
 import secrets
@@ -37,21 +36,14 @@ import time
 
 import fixtures
 
+from magnum_lite.tests import harness
 from magnum_lite.tests.harness import keystone as ks_harness
 
 REPO = ks_harness.REPO
 TOOLS = os.path.join(REPO, 'tools', 'barbican')
 
 
-def _load_barbicanctl():
-    spec = importlib.util.spec_from_file_location(
-        'magnum_lite_barbicanctl', os.path.join(TOOLS, 'barbicanctl.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-barbicanctl = _load_barbicanctl()
+barbicanctl = harness.load_tool('barbican', 'barbicanctl.py')
 
 
 class BarbicanHarness(fixtures.Fixture):

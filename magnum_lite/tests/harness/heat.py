@@ -23,7 +23,6 @@ Or by hand: ``h = HeatHarness(); h.start(); ...; h.stop()``.
 (logs in ``<state_dir>/logs``) for a post-mortem.
 """
 
-import importlib.util
 import os
 import subprocess
 import tempfile
@@ -32,6 +31,8 @@ import uuid
 
 import testtools
 
+from magnum_lite.tests import harness
+
 try:
     import fixtures
     _Base = fixtures.Fixture
@@ -39,22 +40,13 @@ except ImportError:  # pragma: no cover - fixtures is a test requirement
     fixtures = None
     _Base = object
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.dirname(os.path.abspath(__file__)))))
+REPO = harness.REPO
 TOOLS = os.path.join(REPO, 'tools', 'heat')
 SIMULATION_ENV = os.path.join(REPO, 'heat-templates', 'simulation',
                               'environment.yaml')
 
 
-def _load_heatctl():
-    spec = importlib.util.spec_from_file_location(
-        'magnum_lite_heatctl', os.path.join(TOOLS, 'heatctl.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-heatctl = _load_heatctl()
+heatctl = harness.load_tool('heat', 'heatctl.py')
 
 
 class StackTimeout(Exception):

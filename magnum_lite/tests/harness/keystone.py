@@ -58,7 +58,6 @@ Interface (stable):
 import atexit
 import collections
 import ctypes
-import importlib.util
 import os
 import secrets
 import signal
@@ -67,6 +66,8 @@ import tempfile
 import threading
 import time
 
+from magnum_lite.tests import harness
+
 try:
     import fixtures
     _Base = fixtures.Fixture
@@ -74,8 +75,7 @@ except ImportError:  # pragma: no cover - fixtures is a test requirement
     fixtures = None
     _Base = object
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.dirname(os.path.abspath(__file__)))))
+REPO = harness.REPO
 TOOLS = os.path.join(REPO, 'tools', 'keystone')
 TRUSTEE_DOMAIN = 'magnum-lite-trustees'
 SERVICE_USER = 'magnum-lite'
@@ -92,15 +92,7 @@ _PEOPLE = (
 )
 
 
-def _load_keystonectl():
-    spec = importlib.util.spec_from_file_location(
-        'magnum_lite_keystonectl', os.path.join(TOOLS, 'keystonectl.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-keystonectl = _load_keystonectl()
+keystonectl = harness.load_tool('keystone', 'keystonectl.py')
 
 
 def _die_with_parent():

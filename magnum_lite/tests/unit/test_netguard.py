@@ -24,7 +24,8 @@ CONNECT = textwrap.dedent('''
     import json, socket, sys
     host, port = sys.argv[1], int(sys.argv[2])
     family = socket.AF_INET6 if ':' in host else socket.AF_INET
-    with socket.socket(family) as s:
+    kind = socket.SOCK_DGRAM if sys.argv[3:] == ['udp'] else socket.SOCK_STREAM
+    with socket.socket(family, kind) as s:
         s.settimeout(5)
         try:
             s.connect((host, port))
@@ -44,10 +45,11 @@ class GuardedProcessTest(testtools.TestCase):
         super().setUp()
         self.record = self.useFixture(fixtures.TempDir()).path
 
-    def connect(self, host, port):
+    def connect(self, host, port, udp=False):
         env = dict(os.environ, PYTHONPATH=GUARD,
                    MAGNUM_LITE_NETGUARD=self.record)
-        out = subprocess.run([sys.executable, '-c', CONNECT, host, str(port)],
+        out = subprocess.run([sys.executable, '-c', CONNECT, host, str(port)]
+                             + (['udp'] if udp else []),
                              env=env, capture_output=True, text=True,
                              timeout=30, check=True).stdout
         return json.loads(out)
@@ -84,6 +86,27 @@ class GuardedProcessTest(testtools.TestCase):
         self.assertEqual([], report.read(self.record, netguard.REFUSED))
         self.assertEqual(3, len(report.read(self.record, netguard.PROCESSES)))
         self.assertEqual(0, report.summary(self.record)[1])
+
+    def test_source_address_probes_are_refused_without_failing(self):
+        # oslo.utils' get_my_ipv4/get_my_ipv6: a UDP connect to a
+        # documentation address, to read the socket's source address.
+        for host in ('192.0.2.0', '2001:db8::1'):
+            result = self.connect(host, 80, udp=True)
+            self.assertEqual((False, 1), (result['connected'],
+                                          result['errno']))
+        self.assertEqual(['192.0.2.0:80', '[2001:db8::1]:80'], [
+            e['address'] for e in report.read(self.record, netguard.PROBES)])
+        self.assertEqual([], report.read(self.record, netguard.REFUSED))
+        lines, status = report.summary(self.record)
+        self.assertEqual(0, status)
+        self.assertIn('source-address probes refused', lines[1])
+        # Anything else stays a failing refusal: TCP to a documentation
+        # address, UDP to any other address.
+        self.connect('192.0.2.0', 80)
+        self.connect('8.8.8.8', 53, udp=True)
+        self.assertEqual(['192.0.2.0:80', '8.8.8.8:53'], [
+            e['address'] for e in report.read(self.record, netguard.REFUSED)])
+        self.assertEqual(1, report.summary(self.record)[1])
 
     def test_a_run_that_guarded_nothing_fails(self):
         lines, status = report.summary(self.record)
