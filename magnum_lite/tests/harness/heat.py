@@ -149,26 +149,27 @@ class HeatHarness(_Base):
         from heatclient.common import utils as heat_utils
 
         from magnum_lite.cluster import versions
+        from magnum_lite.drivers.heat import addons
         from magnum_lite.drivers.heat import compressed
 
         # The add-on manifests exist only under versioned names on disk;
         # the templates read fixed names, which a stack's files map fills
         # (as the driver does, with the default Kubernetes version here).
         base = os.path.dirname(os.path.abspath(template_path))
-        addons = {}
+        known = {}
         wanted = (addons.files(versions.DEFAULT_KUBE_TAG)
                   if os.path.isdir(os.path.join(base, 'addons')) else {})
         for fixed, path in wanted.items():
             with open(os.path.join(base, path)) as f:
-                addons[heat_utils.normalise_file_path_to_url(
+                known[heat_utils.normalise_file_path_to_url(
                     os.path.join(base, fixed))] = f.read()
         # Scripts and manifests the node templates read compressed
         # (drivers/heat/compressed.py), as the driver adds them.
         if os.path.isdir(os.path.join(base, 'fragments')):
             pending = object()
-            addons.update(compressed.placeholders(base, pending))
+            known.update(compressed.placeholders(base, pending))
         files, template = template_utils.get_template_contents(
-            template_file=template_path, files=addons)
+            template_file=template_path, files=known)
         if os.path.isdir(os.path.join(base, 'fragments')):
             files = {k: v for k, v in files.items() if v is not pending}
             files.update(compressed.entries(base, wanted))
