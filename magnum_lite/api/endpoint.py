@@ -9,6 +9,7 @@ declarations; nothing keeps a second list of them.
 """
 
 import dataclasses
+import functools
 
 from magnum_lite.api import microversions as mv
 
@@ -53,8 +54,9 @@ class Endpoint:
     status: int = 200      # None: the handler always refuses
     reply: Document = None
 
-    @property
+    @functools.cached_property
     def segments(self):
+        # Computed once: the router compares them on every request.
         return tuple(s for s in self.path.split('/') if s)
 
     def allowed_query(self, version):
