@@ -23,9 +23,11 @@ function configure_magnum_lite {
     configure_magnum_lite_trust
 }
 
-# The Heat client: keystoneauth1 options of the magnum service user.
+# The Heat client: each cluster's stack trust (stacks in the owner's
+# project); the magnum service user only for clusters made without one.
 function configure_magnum_lite_heat {
     iniset $MAGNUM_LITE_CONF heat auth_mode keystone
+    iniset $MAGNUM_LITE_CONF heat region_name $REGION_NAME
     iniset $MAGNUM_LITE_CONF heat auth_type password
     iniset $MAGNUM_LITE_CONF heat auth_url $KEYSTONE_SERVICE_URI
     iniset $MAGNUM_LITE_CONF heat username magnum

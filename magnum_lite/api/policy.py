@@ -38,7 +38,7 @@ def _cluster_trustee(context, target):
     uuid = target.get('uuid')
     if not uuid or not context.trustee_user_id:
         return ''
-    users = {row.user_id for row in db_api.credentials_of(uuid)
+    users = {row.user_id for row in db_api.credentials_of(uuid, 'cluster')
              if row.mode == 'trust'}
     return context.trustee_user_id if context.trustee_user_id in users \
         else ''

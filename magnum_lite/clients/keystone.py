@@ -215,13 +215,17 @@ def delete_user(user_id):
 
 
 def create_trust(token, trustor_user_id, trustee_user_id, project_id,
-                 roles):
-    """As the caller (the trustor): a trust with impersonation and no
-    redelegation to the trustee; returns its id."""
+                 roles, redelegation=0):
+    """As the caller (the trustor): a trust with impersonation to the
+    trustee, which may be redelegated ``redelegation`` times; returns its
+    id."""
     body = {'trust': {'trustor_user_id': trustor_user_id,
                       'trustee_user_id': trustee_user_id,
                       'project_id': project_id, 'impersonation': True,
                       'roles': [{'name': r} for r in roles]}}
+    if redelegation:
+        body['trust'].update(allow_redelegation=True,
+                             redelegation_count=redelegation)
     return _request(caller_session(token), 'POST', '/OS-TRUST/trusts',
                     caller_token=token, json=body)['trust']['id']
 

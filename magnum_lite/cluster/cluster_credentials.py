@@ -10,6 +10,16 @@ stores them (secrets encrypted) with the claim; no token or secret goes
 over RPC. The conductors give the newest ones to the stack, remove older
 ones once an operation completed with the newest, and remove all of them
 with the cluster, as the trustee domain admin.
+
+With ``[heat] auth_mode = keystone`` a cluster has one more: the stack
+trust (purpose STACKS), which the conductors drive its Heat stacks with
+so that the stacks and everything in them live in the owner's project.
+It never reaches the cluster and is never rotated; it goes with the
+cluster once its stacks are gone. Heat keeps a trust of its own for each
+stack (``deferred_auth_method = trusts``) and makes it from the token it
+is called with, so this trust allows one redelegation and delegates the
+implied roles too (Heat asks for every role of the token, and Keystone
+lets a redelegated trust have only roles its parent lists).
 """
 
 import dataclasses
@@ -27,6 +37,9 @@ LOG = logging.getLogger(__name__)
 TRUST = 'trust'
 APPLICATION_CREDENTIAL = 'application_credential'
 NONE = 'none'
+# What a credential is for (the row's ``purpose``).
+CLUSTER = 'cluster'
+STACKS = 'stacks'
 
 
 def mode():
@@ -35,6 +48,13 @@ def mode():
     if CONF.api.auth_strategy == 'noauth' or not CONF.trust.cluster_user_trust:
         return NONE
     return CONF.trust.credential_mode
+
+
+def stacks_as_owner():
+    """Whether clusters get a stack trust: Heat is reached through
+    Keystone and the API has the caller's token to make it with."""
+    return CONF.api.auth_strategy != 'noauth' and \
+        CONF.heat.auth_mode == 'keystone'
 
 
 _SAID = set()
@@ -72,24 +92,43 @@ class Credential:
     username: str = None
     domain_id: str = None
     values: dict = dataclasses.field(default_factory=dict, repr=False)
+    purpose: str = CLUSTER
 
     def row(self):
         """Values of a cluster_credential row (secrets encrypted)."""
         return {'mode': self.mode, 'user_id': self.user_id,
                 'username': self.username, 'domain_id': self.domain_id,
+                'purpose': self.purpose,
                 'secret': secrets.encrypt(json.dumps(self.values))}
 
 
 def create(context, cluster_uuid, rotation=False):
-    """Make a cluster's credentials with the caller's token; [] when
-    clusters get none, else a list of one Credential. Nothing is left in
-    Keystone if this fails."""
-    current = mode()
-    if current == NONE:
-        return []
+    """Make a cluster's credentials with the caller's token: a list of
+    Credentials, for its services (none when clusters get none) and, for
+    a new cluster, its stack trust (see the module docstring). Nothing is
+    left in Keystone if this fails."""
+    made = []
+    try:
+        made.extend(_for_services(context, cluster_uuid, rotation))
+        if not rotation and stacks_as_owner():
+            made.append(_stack_trust(context, cluster_uuid))
+    except Exception:
+        discard(made)
+        raise
+    return made
+
+
+def _require_token(context):
     if not context.auth_token:
         raise exception.NotAuthorized(
             "Creating a cluster's credentials needs the caller's token")
+
+
+def _for_services(context, cluster_uuid, rotation):
+    current = mode()
+    if current == NONE:
+        return []
+    _require_token(context)
     roles = list(CONF.trust.roles) or list(context.roles)
     settings = {'auth_url': keystone.cluster_auth_url(),
                 'region_name': CONF.trust.region_name or ''}
@@ -97,19 +136,28 @@ def create(context, cluster_uuid, rotation=False):
     if current == APPLICATION_CREDENTIAL:
         return [_application_credential(context, cluster_uuid, suffix,
                                         roles, settings)]
-    return [_trust(context, cluster_uuid, suffix, roles, settings)]
-
-
-def _trust(context, cluster_uuid, suffix, roles, settings):
-    domain_id = keystone.trustee_domain_id()
     # Magnum's trustee name, so operators' tooling recognises it.
     name = f'{cluster_uuid}_{context.project_id}{suffix}'
+    return [_trust(context, name, roles, settings)]
+
+
+def _stack_trust(context, cluster_uuid):
+    _require_token(context)
+    # The caller's roles as the token lists them: implied ones included.
+    credential = _trust(context, f'{cluster_uuid}_stacks', context.roles,
+                        {'auth_url': keystone.v3_url()}, redelegation=1)
+    credential.purpose = STACKS
+    return credential
+
+
+def _trust(context, name, roles, settings, redelegation=0):
+    domain_id = keystone.trustee_domain_id()
     password = random_secrets.token_urlsafe(32)
     user_id = keystone.create_trustee(name, password, domain_id)
     try:
         trust_id = keystone.create_trust(
             context.auth_token, context.user_id, user_id,
-            context.project_id, roles)
+            context.project_id, roles, redelegation=redelegation)
     except Exception:
         _quietly(keystone.delete_user, user_id)
         raise
@@ -173,7 +221,7 @@ def retire_unused(cluster_uuid):
     """After an operation completed with the newest credentials, remove
     the older ones (replaced by a rotation). Failures are logged; the
     next completed operation or the delete retries."""
-    rows = db_api.credentials_of(cluster_uuid)
+    rows = db_api.credentials_of(cluster_uuid, CLUSTER)
     for row in rows[:-1]:
         try:
             _remove_row(row)
@@ -185,8 +233,9 @@ def retire_unused(cluster_uuid):
 
 
 def delete_all(cluster_uuid):
-    """Remove every credential of a deleted cluster. Raises if Keystone
-    refuses, so the cluster row stays and the delete is retried."""
+    """Remove every credential of a deleted cluster (its stacks are
+    gone). Raises if Keystone refuses, so the cluster row stays and the
+    delete is retried."""
     for row in db_api.credentials_of(cluster_uuid):
         _remove_row(row)
 
@@ -194,7 +243,7 @@ def delete_all(cluster_uuid):
 def heat_values(cluster_uuid):
     """What the cluster's stack gets (source kind ``credentials.``): the
     newest credentials, secrets in clear; {} if it has none."""
-    rows = db_api.credentials_of(cluster_uuid)
+    rows = db_api.credentials_of(cluster_uuid, CLUSTER)
     if not rows:
         return {}
     row = rows[-1]
@@ -213,3 +262,11 @@ def heat_values(cluster_uuid):
             application_credential_secret=values[
                 'application_credential_secret'])
     return result
+
+
+def stack_values(row):
+    """What a conductor authenticates to Heat with for a cluster, from
+    its stack trust row: {auth_url, user_id, password, trust_id}."""
+    values = _values(row)
+    return {'auth_url': values['auth_url'], 'user_id': row.user_id,
+            'password': values['password'], 'trust_id': values['trust_id']}

@@ -17,19 +17,24 @@ def _template_uuids(cluster):
 def load(clusters, credentials=False):
     """``[ClusterRows]`` of cluster rows, in their order: templates,
     nodegroups and certificates of all of them in one transaction, a
-    query each, however many clusters. ``credentials``: also the
-    credentials their stacks get (a query per cluster and secrets
-    decrypted: for operations, not the status sync)."""
+    query each, however many clusters, stack trusts included.
+    ``credentials``: also the credentials their stacks get (a query per
+    cluster: for operations, not the status sync)."""
     wanted = [_template_uuids(c) for c in clusters]
-    templates, nodegroups, certificates = db_api.cluster_rows(
-        [c.uuid for c in clusters], set().union(*wanted))
+    templates, nodegroups, certificates, stack_trusts = \
+        db_api.cluster_rows([c.uuid for c in clusters], set().union(*wanted))
     return [base.ClusterRows(
         cluster=cluster, nodegroups=tuple(nodegroups[cluster.uuid]),
         templates={u: templates[u] for u in uuids if u in templates},
         certificates=certificates[cluster.uuid],
         credentials=(cluster_credentials.heat_values(cluster.uuid)
-                     if credentials else None))
+                     if credentials else None),
+        stack_trust=_stack_trust(stack_trusts.get(cluster.uuid)))
         for cluster, uuids in zip(clusters, wanted, strict=True)]
+
+
+def _stack_trust(row):
+    return None if row is None else cluster_credentials.stack_values(row)
 
 
 def load_one(cluster):

@@ -7,11 +7,24 @@ GROUP = cfg.OptGroup('heat', title='Heat driver options')
 
 OPTS = [
     cfg.StrOpt('auth_mode', default='keystone',
-               choices=[('keystone', 'Service credentials from this group '
-                                     '(keystoneauth1 options).'),
+               choices=[('keystone', "Through Keystone, as each cluster's "
+                                     'owner: the API makes a trust for '
+                                     'every new cluster and its stacks live '
+                                     "in the owner's project. Clusters "
+                                     'without one (made while [api] '
+                                     'auth_strategy was noauth) are driven '
+                                     "with this group's service "
+                                     'credentials (keystoneauth1 options), '
+                                     'in their project.'),
                         ('noauth', 'Heat runs with its noauth pipeline; for '
                                    'one box and tests only.')],
                help='How the conductor authenticates to Heat.'),
+    cfg.StrOpt('region_name',
+               help="Region of Heat's catalog entry (auth_mode=keystone)."),
+    cfg.StrOpt('interface', default='public',
+               choices=['public', 'internal', 'admin'],
+               help="Interface of Heat's catalog entry "
+                    '(auth_mode=keystone).'),
     cfg.URIOpt('endpoint',
                help='Heat endpoint, e.g. http://127.0.0.1:8004/v1/admin. '
                     'Required with auth_mode=noauth; with keystone it '

@@ -361,11 +361,13 @@ def _templates_by_uuid(session, uuids):
 def cluster_rows(cluster_uuids, template_uuids):
     """What the drivers get of clusters, in one transaction:
     ``({template uuid: template}, {cluster uuid: [nodegroups by id]},
-    {cluster uuid: {kind: certificate}})``."""
+    {cluster uuid: {kind: certificate}}, {cluster uuid: stack trust
+    row})``."""
     with _reader() as session:
         return (_templates_by_uuid(session, template_uuids),
                 _nodegroups_by_cluster(session, cluster_uuids),
-                _certificates_by_cluster(session, cluster_uuids))
+                _certificates_by_cluster(session, cluster_uuids),
+                _stack_credentials(session, cluster_uuids))
 
 
 def cluster_show(ident, project_id=None):
@@ -821,13 +823,25 @@ def certificate_put(cluster_uuid, ca_type, certificate, private_key):
 
 # Cluster credentials ---------------------------------------------------------
 
-def credentials_of(cluster_uuid):
-    """The credential rows of a cluster, oldest first (the last one is
-    what its stack gets)."""
+def credentials_of(cluster_uuid, purpose=None):
+    """The credential rows of a cluster (of one ``purpose``, if given),
+    oldest first."""
     model = models.ClusterCredential
+    criteria = [model.cluster_id == cluster_uuid]
+    if purpose is not None:
+        criteria.append(model.purpose == purpose)
     with _reader() as session:
-        return session.query(model).filter(
-            model.cluster_id == cluster_uuid).order_by(model.id).all()
+        return session.query(model).filter(*criteria).order_by(
+            model.id).all()
+
+
+def _stack_credentials(session, cluster_uuids):
+    """{cluster uuid: its stack trust row} of those that have one."""
+    model = models.ClusterCredential
+    rows = session.query(model).filter(
+        model.cluster_id.in_(list(cluster_uuids)),
+        model.purpose == 'stacks').order_by(model.id)
+    return {row.cluster_id: row for row in rows}
 
 
 def credential_delete(credential_id):

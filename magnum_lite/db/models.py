@@ -206,9 +206,12 @@ class Certificate(TimestampMixin, Base):
 
 
 class ClusterCredential(TimestampMixin, Base):
-    """Keystone credentials a cluster's services use (cloud controller,
-    Cinder CSI, autoscaler). The newest row of a cluster is the one its
-    stack gets; older rows are removed once no stack uses them."""
+    """Keystone credentials of a cluster. Purpose ``cluster``: what its
+    services use (cloud controller, Cinder CSI, autoscaler); the newest
+    such row is the one its stack gets, older ones are removed once no
+    stack uses them. Purpose ``stacks``: the trust the conductors drive
+    its Heat stacks with, in the owner's project; never in the cluster,
+    never rotated, removed with the cluster."""
 
     __tablename__ = 'cluster_credential'
     __table_args__ = (
@@ -232,6 +235,8 @@ class ClusterCredential(TimestampMixin, Base):
     # Encrypted JSON: password and trust_id, or the application
     # credential's id and secret.
     secret = sa.Column(sa.Text, nullable=False)
+    purpose = sa.Column(sa.String(32), nullable=False,
+                        server_default='cluster')
 
 
 class Quota(TimestampMixin, Base):

@@ -44,14 +44,18 @@ class ClusterRows:
     private keys as stored, for ``clients.key_store.load``).
     ``credentials`` is the cloud credentials its stack gets
     (``cluster_credentials.heat_values``), secrets in clear; None when
-    not loaded (the status sync does not).
+    not loaded (the status sync does not). ``stack_trust`` is what the
+    driver authenticates with to build and watch the cluster in its
+    owner's project (``cluster_credentials.stack_values``: auth_url,
+    user_id, password, trust_id), None if the cluster has none.
     """
 
     cluster: object
     nodegroups: tuple
     templates: dict
     certificates: dict
-    credentials: dict = None
+    credentials: dict = dataclasses.field(default=None, repr=False)
+    stack_trust: dict = dataclasses.field(default=None, repr=False)
 
     @property
     def uuid(self):

@@ -6,6 +6,7 @@ from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import noauth
 from keystoneauth1 import session as ks_session
+from keystoneauth1.identity import v3
 
 from magnum_lite.common import exception
 from magnum_lite.common import wire_log
@@ -19,8 +20,10 @@ class HeatUnavailable(exception.ServiceUnavailable):
     message = 'Heat is unavailable: %(reason)s'
 
 
-def make_client():
-    """A Heat client as ``[heat]`` configures it."""
+def make_client(stack_trust=None):
+    """A Heat client as ``[heat]`` configures it. ``stack_trust``
+    (``ClusterRows.stack_trust``): act as the cluster's owner through its
+    stack trust, in the owner's project."""
     group = CONF.heat
     if group.auth_mode == 'noauth':
         if not group.endpoint:
@@ -32,12 +35,25 @@ def make_client():
             '1', session=session, endpoint_override=group.endpoint,
             additional_headers={'X-Auth-Project': group.project},
             logger=WIRE_LOG)
-    auth = ks_loading.load_auth_from_conf_options(CONF, 'heat')
+    if stack_trust is not None:
+        auth = v3.Password(auth_url=stack_trust['auth_url'],
+                           user_id=stack_trust['user_id'],
+                           password=stack_trust['password'],
+                           trust_id=stack_trust['trust_id'])
+    else:
+        auth = ks_loading.load_auth_from_conf_options(CONF, 'heat')
+        if auth is None:
+            raise HeatUnavailable(
+                reason='this cluster has no stack trust and [heat] has no '
+                       'service credentials (auth_type) to reach Heat with')
     session = ks_loading.load_session_from_conf_options(
         CONF, 'heat', auth=auth)
     return heat_client.Client('1', session=session,
                               endpoint_override=group.endpoint,
-                              service_type='orchestration', logger=WIRE_LOG)
+                              service_type='orchestration',
+                              interface=group.interface,
+                              region_name=group.region_name,
+                              logger=WIRE_LOG)
 
 
 def translate(err):

@@ -1,6 +1,7 @@
 """The Heat driver: a cluster is one Heat stack (plus one per extra
 nodegroup), built from heat-templates/kubernetes."""
 
+import collections
 import logging
 import typing
 
@@ -8,7 +9,6 @@ from magnum_lite.cluster import nodegroups as nodegroup_facts
 from magnum_lite.cluster import operations
 from magnum_lite.cluster import upgrades
 from magnum_lite.common import states
-from magnum_lite.conf import CONF
 from magnum_lite.drivers import base
 from magnum_lite.drivers.heat import addons
 from magnum_lite.drivers.heat import bootstrap
@@ -18,11 +18,15 @@ from magnum_lite.drivers.heat import generations
 from magnum_lite.drivers.heat import hooks
 from magnum_lite.drivers.heat import parameters
 from magnum_lite.drivers.heat import repairs
+from magnum_lite.drivers.heat import stacks as heat_stacks
 from magnum_lite.drivers.heat import status
 from magnum_lite.drivers.heat import templates
 
 LOG = logging.getLogger(__name__)
 TAG = 'magnum-lite'
+# Heat clients kept (their sessions keep a token each): one per stack
+# trust of a cluster the conductor worked on recently.
+CLIENTS_KEPT = 512
 
 
 def stack_name(cluster, nodegroup=None):
@@ -135,13 +139,22 @@ class HeatDriver(base.Driver):
     """Clusters as Heat stacks, driven through python-heatclient."""
 
     def __init__(self):
-        self._heat = None
+        self._clients = collections.OrderedDict()
 
-    @property
-    def heat(self):
-        if self._heat is None:
-            self._heat = heat.make_client()
-        return self._heat
+    def _stacks(self, rows):
+        """The Heat calls for a cluster: through its stack trust, in its
+        owner's project, if it has one (see cluster_credentials)."""
+        trust = rows.stack_trust
+        key = trust and trust['trust_id']
+        found = self._clients.get(key)
+        if found is None:
+            found = heat_stacks.Stacks(heat.make_client(trust))
+            self._clients[key] = found
+            while len(self._clients) > CLIENTS_KEPT:
+                self._clients.popitem(last=False)
+        else:
+            self._clients.move_to_end(key)
+        return found
 
     # Parameters -------------------------------------------------------------
 
@@ -167,8 +180,8 @@ class HeatDriver(base.Driver):
             bootstrap=bootstrap.values(rows.certificates),
             credentials=rows.credentials)
 
-    def _nodegroup_parameters(self, rows, nodegroup, args):
-        outputs = self._outputs(self._find(stack_name(rows.cluster)))
+    def _nodegroup_parameters(self, stacks, rows, nodegroup, args):
+        outputs = stacks.outputs(stack_name(rows.cluster))
         changes = _changes(args)
         cluster = _changed(rows.cluster, changes['cluster'])
         return parameters.nodegroup_parameters(
@@ -179,85 +192,44 @@ class HeatDriver(base.Driver):
 
     # Heat calls -------------------------------------------------------
 
-    def _call(self, method, *args, **kwargs):
-        try:
-            return method(*args, **kwargs)
-        except heat.ERRORS as err:
-            raise heat.translate(err) from err
-
-    def _find(self, name):
-        try:
-            return self.heat.stacks.get(name)
-        except heat.NOT_FOUND:
-            return None
-        except heat.ERRORS as err:
-            raise heat.translate(err) from err
-
-    def _create(self, name, entry, params, timeout, cluster):
-        existing = self._find(name)
+    @staticmethod
+    def _create(stacks, name, entry, params, timeout, cluster):
+        existing = stacks.find(name)
         if existing is not None:
             return existing.id
         generations.assign(entry, params)
-        created = self._call(
-            self.heat.stacks.create, stack_name=name, parameters=params,
-            timeout_mins=timeout or 60,
+        return stacks.create(
+            stack_name=name, parameters=params, timeout_mins=timeout or 60,
             tags=_tags(cluster),
             **templates.stack_arguments(entry, _addons(entry, params)))
-        return created['stack']['id']
 
-    def _update(self, name, entry, params, cluster, operation):
-        current = self._find(name)
+    @staticmethod
+    def _update(stacks, name, entry, params, cluster, operation):
+        current = stacks.find(name)
         # A retry after a failed update: rebuild the nodes that failed to
         # boot (same parameters would leave them as they are).
-        repairs.mark_failed_boots(self.heat, current, entry)
+        repairs.mark_failed_boots(stacks.client, current, entry)
         previous = getattr(current, 'parameters', None)
         replaced = generations.assign(entry, params, previous)
         arguments = templates.stack_arguments(entry, _addons(entry, params))
         if drains.enabled(operation.name):
-            behind = drains.behind(self.heat, current, entry, params)
+            behind = drains.behind(stacks.client, current, entry, params)
             if replaced or behind:
                 arguments['environment'] = hooks.merge_environment(
                     arguments['environment'],
                     drains.environment(replaced, behind))
         # A stack update replaces the tags too: send them again, or the
         # stack drops out of the tag-filtered list the sync reads.
-        self._call(self.heat.stacks.update, name, parameters=params,
-                   timeout_mins=cluster.create_timeout or 60,
-                   tags=_tags(cluster), **arguments)
-
-    def _list_stacks(self):
-        """All our stacks: one call per page of Heat's default page size
-        (max_stacks_per_page, 100), so one call below 100 stacks. No
-        ``limit``: with one, python-heatclient fetches until a page comes
-        back empty, which costs a call more every cycle."""
-        stacks, marker = [], None
-        while True:
-            page = list(self.heat.stacks.list(tags=TAG, marker=marker))
-            stacks.extend(page)
-            if len(page) < CONF.heat.stacks_per_page:
-                return stacks
-            marker = page[-1].id
-
-    def _delete(self, name):
-        try:
-            self.heat.stacks.delete(name)
-        except heat.NOT_FOUND:
-            pass
-        except heat.ERRORS as err:
-            raise heat.translate(err) from err
-
-    @staticmethod
-    def _outputs(stack):
-        if stack is None:
-            return {}
-        return {o['output_key']: o.get('output_value')
-                for o in getattr(stack, 'outputs', None) or []}
+        stacks.update(name, parameters=params,
+                      timeout_mins=cluster.create_timeout or 60,
+                      tags=_tags(cluster), **arguments)
 
     # Driver interface -------------------------------------------------
 
     def create_cluster(self, context, rows):
         cluster = rows.cluster
-        return self._create(stack_name(cluster), templates.CLUSTER,
+        return self._create(self._stacks(rows), stack_name(cluster),
+                            templates.CLUSTER,
                             self._cluster_parameters(rows),
                             cluster.create_timeout, cluster)
 
@@ -265,35 +237,41 @@ class HeatDriver(base.Driver):
         cluster = rows.cluster
         target = next((ng for ng in rows.nodegroups
                        if ng.uuid == args.get('nodegroup')), None)
+        stacks = self._stacks(rows)
         if target is not None and not target.is_default:
             self.NODEGROUP_STEPS[operation.nodegroup_event](
-                self, rows, target, operation, args)
+                self, stacks, rows, target, operation, args)
             return
         removals = {}
         if operation.removes_nodes and target is not None:
             removals[target.role] = args.get('nodes_to_remove') or []
-        self._update(stack_name(cluster), templates.CLUSTER,
+        self._update(stacks, stack_name(cluster), templates.CLUSTER,
                      self._cluster_parameters(rows, removals, args),
                      cluster, operation)
         if operation.every_stack:
             for nodegroup in _extra(rows.nodegroups):
                 if nodegroup.stack_id:
-                    self._update_nodegroup(rows, nodegroup, operation, args)
+                    self._update_nodegroup(stacks, rows, nodegroup,
+                                           operation, args)
 
-    def _create_nodegroup(self, rows, nodegroup, operation, args):
+    def _create_nodegroup(self, stacks, rows, nodegroup, operation, args):
         cluster = rows.cluster
-        self._create(stack_name(cluster, nodegroup), templates.NODEGROUP,
-                     self._nodegroup_parameters(rows, nodegroup, args),
+        self._create(stacks, stack_name(cluster, nodegroup),
+                     templates.NODEGROUP,
+                     self._nodegroup_parameters(stacks, rows, nodegroup,
+                                                args),
                      cluster.create_timeout, cluster)
 
-    def _update_nodegroup(self, rows, nodegroup, operation, args):
+    def _update_nodegroup(self, stacks, rows, nodegroup, operation, args):
         cluster = rows.cluster
-        self._update(stack_name(cluster, nodegroup), templates.NODEGROUP,
-                     self._nodegroup_parameters(rows, nodegroup, args),
+        self._update(stacks, stack_name(cluster, nodegroup),
+                     templates.NODEGROUP,
+                     self._nodegroup_parameters(stacks, rows, nodegroup,
+                                                args),
                      cluster, operation)
 
-    def _delete_nodegroup(self, rows, nodegroup, operation, args):
-        self._delete(stack_name(rows.cluster, nodegroup))
+    def _delete_nodegroup(self, stacks, rows, nodegroup, operation, args):
+        stacks.delete(stack_name(rows.cluster, nodegroup))
 
     # What update_cluster does to the stack of the (non-default) nodegroup
     # an operation targets, by the row's ``nodegroup_event``.
@@ -302,13 +280,45 @@ class HeatDriver(base.Driver):
                        states.DELETE: _delete_nodegroup}
 
     def delete_cluster(self, context, rows):
-        cluster = rows.cluster
+        cluster, stacks = rows.cluster, self._stacks(rows)
         for nodegroup in _extra(rows.nodegroups):
-            self._delete(stack_name(cluster, nodegroup))
-        self._delete(stack_name(cluster))
+            stacks.delete(stack_name(cluster, nodegroup))
+        stacks.delete(stack_name(cluster))
 
-    def _stacks(self):
-        return _StackIndex(self._call(self._list_stacks), self._find)
+    def _indexes(self, clusters):
+        """``[(StackIndex, [rows])]``: the clusters grouped by the
+        project their stacks live in (the owner's with a stack trust,
+        else the service's), each group's stacks listed once. A trust
+        that fails (e.g. its owner was deleted) is skipped for the next
+        cluster's of that project; a project none of whose trusts lists
+        is logged and its clusters left for the next sync."""
+        groups = {}
+        for rows in clusters:
+            key = rows.cluster.project_id if rows.stack_trust else None
+            groups.setdefault(key, []).append(rows)
+        found = []
+        for key, group in groups.items():
+            index = self._index(group)
+            if index is None:
+                LOG.warning('Could not list the stacks of project %s; the '
+                            'next status sync tries again', key or
+                            '(service)')
+                continue
+            found.append((index, group))
+        return found
+
+    def _index(self, group):
+        for rows in group:
+            try:
+                stacks = self._stacks(rows)
+                return _StackIndex(stacks.tagged(TAG), stacks.find)
+            except heat.HeatUnavailable as err:
+                LOG.warning('Listing stacks as cluster %s failed: %s',
+                            rows.uuid, err)
+            except Exception:
+                LOG.exception('Listing stacks as cluster %s failed',
+                              rows.uuid)
+        return None
 
     def tend(self, context, clusters):
         """Drain the nodes of the servers Heat paused for (drains.py) and
@@ -316,40 +326,37 @@ class HeatDriver(base.Driver):
         One stack list, only when such an operation is under way."""
         draining = [rows for rows in clusters
                     if drains.enabled(rows.cluster.operation)]
-        if not draining:
-            return
-        try:
-            stacks = self._stacks()
-        except Exception:
-            LOG.exception('Listing the stacks to tend failed; the next '
-                          'status sync tries again')
-            return
-        for rows in draining:
-            try:
-                self._tend(rows, stacks)
-            except Exception:
-                LOG.exception('Tending the stacks of cluster %s failed; '
-                              'the next status sync tries again', rows.uuid)
+        for index, group in self._indexes(draining):
+            for rows in group:
+                try:
+                    self._tend(rows, index)
+                except Exception:
+                    LOG.exception('Tending the stacks of cluster %s '
+                                  'failed; the next status sync tries '
+                                  'again', rows.uuid)
 
-    def _tend(self, rows, stacks):
-        for watched in _watched(rows, stacks):
+    def _tend(self, rows, index):
+        client = self._stacks(rows).client
+        for watched in _watched(rows, index):
             stack = watched.stack
             if stack is None or watched.deleting or \
                     stack.stack_status != 'UPDATE_IN_PROGRESS' or \
                     _unanswered(rows.cluster, watched):
                 continue
-            drains.tend(self.heat, rows, _identity(stack), watched.entry)
+            drains.tend(client, rows, _identity(stack), watched.entry)
 
     def poll(self, context, clusters):
-        """One stack list for all clusters; outputs and failure details
-        only for stacks that finished."""
-        stacks = self._stacks()
-        return {rows.uuid: self._observe(rows, stacks) for rows in clusters}
+        """One stack list per project (see ``_indexes``); outputs and
+        failure details only for stacks that finished."""
+        return {rows.uuid: self._observe(self._stacks(rows), rows, index)
+                for index, group in self._indexes(clusters)
+                for rows in group}
 
-    def _observe(self, rows, stacks):
+    def _observe(self, stacks, rows, index):
         observations = []
-        for watched in _watched(rows, stacks):
-            observation = self._stack_observation(rows.cluster, watched)
+        for watched in _watched(rows, index):
+            observation = self._stack_observation(stacks, rows.cluster,
+                                                  watched)
             # An extra nodegroup's stack deleted with it is no news.
             if watched.entry == templates.NODEGROUP and watched.deleting \
                     and observation.state == base.GONE:
@@ -358,10 +365,11 @@ class HeatDriver(base.Driver):
         combined = status.combine(observations)
         if combined.state == base.COMPLETE:
             combined.outputs = self._cluster_outputs(
-                rows.cluster, rows.nodegroups, stacks)
+                stacks, rows.cluster, rows.nodegroups, index)
         return combined
 
-    def _stack_observation(self, cluster, watched):
+    @staticmethod
+    def _stack_observation(stacks, cluster, watched):
         stack = watched.stack
         if stack is None:
             return status.observe(None, None, watched.deleting)
@@ -371,23 +379,13 @@ class HeatDriver(base.Driver):
                                      stack.stack_status_reason,
                                      watched.deleting)
         if observation.state == base.FAILED:
-            observation.reason = self._failure(stack) or observation.reason
+            observation.reason = stacks.failure(stack) or observation.reason
         return observation
 
-    def _failure(self, stack):
-        try:
-            resources = self.heat.resources.list(
-                stack.id, nested_depth=5, filters={'status': 'FAILED'})
-        except heat.ERRORS:
-            LOG.exception('Could not list failed resources of %s', stack.id)
-            return None
-        return status.failure_reason(
-            (r.resource_name, r.resource_status, r.resource_status_reason)
-            for r in resources)
-
-    def _cluster_outputs(self, cluster, nodegroups, stacks):
-        main = stacks[stack_name(cluster)]
-        outputs = self._outputs(self._find(main.id))
+    @staticmethod
+    def _cluster_outputs(stacks, cluster, nodegroups, index):
+        main = index[stack_name(cluster)]
+        outputs = stacks.outputs(main.id)
         addresses, stack_ids = {}, {}
         for ng in nodegroups:
             if ng.is_default:
@@ -397,9 +395,9 @@ class HeatDriver(base.Driver):
                 addresses[ng.uuid] = outputs.get(key) or []
                 stack_ids[ng.uuid] = main.id
                 continue
-            stack = stacks.get(stack_name(cluster, ng))
+            stack = index.get(stack_name(cluster, ng))
             if stack is not None:
-                ng_outputs = self._outputs(self._find(stack.id))
+                ng_outputs = stacks.outputs(stack.id)
                 addresses[ng.uuid] = ng_outputs.get('node_addresses') or []
                 stack_ids[ng.uuid] = stack.id
         return {'api_address': outputs.get('api_address'),

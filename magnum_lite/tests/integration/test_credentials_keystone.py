@@ -111,7 +111,7 @@ class CredentialsTestBase(base.FunctionalTestCase):
         super().setUp()
         # Shown with a failure: what the API and conductor logged.
         self.log = self.useFixture(fixtures.FakeLogger(level=logging.INFO))
-        harness = keystone_harness.shared()
+        harness = self.keystone_harness()
         self.url = harness.url
         self.identity = Identity(harness, self)
         self.conf.config(auth_strategy='keystone', group='api')
@@ -126,11 +126,21 @@ class CredentialsTestBase(base.FunctionalTestCase):
         self.conf.config(group='trust', auth_url=self.url,
                          credential_mode=self.mode,
                          **self.trust_options(harness))
+        self.configure_heat()
         keystone.reset()
         self.addCleanup(keystone.reset)
         from magnum_lite.api import app
         self.app = webtest.TestApp(app.setup_app())
         self.token = self.identity.token()
+
+    def keystone_harness(self):
+        """The seeded Keystone the API and the credentials use."""
+        return keystone_harness.shared()
+
+    def configure_heat(self):
+        """The fake driver reaches no Heat, so clusters need no stack
+        trust (test_openstack_tenancy drives the real Heat with one)."""
+        self.conf.config(auth_mode='noauth', group='heat')
 
     def trust_options(self, harness):
         """The trustee domain and its admin, by id."""

@@ -11,6 +11,7 @@ import testtools
 from magnum_lite.cluster import operations
 from magnum_lite.common import states
 from magnum_lite.drivers import base
+from magnum_lite.drivers.heat import client as heat_client
 from magnum_lite.drivers.heat import drains
 from magnum_lite.drivers.heat import driver as heat_driver
 from magnum_lite.drivers.heat import templates
@@ -20,12 +21,16 @@ BEFORE = '2026-12-03T07:00:00Z'
 AFTER = '2026-12-03T08:00:30Z'
 
 
-def _rows(operation, status=states.UPDATING, uuid='c1'):
+def _rows(operation, status=states.UPDATING, uuid='c1', project='p1',
+          trust=None):
     cluster = types.SimpleNamespace(
         uuid=uuid, status=status, operation=operation.name,
-        operation_args={}, operation_started_at=STARTED)
+        operation_args={}, operation_started_at=STARTED, project_id=project)
+    stack_trust = trust and {'auth_url': 'http://127.0.0.1/v3',
+                             'user_id': f'trustee-{trust}',
+                             'password': 'p', 'trust_id': trust}
     return base.ClusterRows(cluster=cluster, nodegroups=(), templates={},
-                            certificates={})
+                            certificates={}, stack_trust=stack_trust)
 
 
 def _stack(uuid='c1', status='UPDATE_IN_PROGRESS', updated=AFTER):
@@ -42,9 +47,15 @@ class SyncStepsTest(testtools.TestCase):
         self.useFixture(fixtures.MockPatchObject(
             drains, 'tend', lambda heat, rows, stack_id, entry:
             self.tended.append((rows.uuid, stack_id, entry))))
+        # A Heat client per identity: None is the service's, else a
+        # cluster's stack trust.
+        self.clients = {None: mock.Mock()}
+        self.useFixture(fixtures.MockPatchObject(
+            heat_client, 'make_client', lambda trust=None:
+            self.clients.setdefault(trust and trust['trust_id'],
+                                    mock.Mock())))
         self.driver = heat_driver.HeatDriver()
-        self.heat = mock.Mock()
-        self.driver._heat = self.heat
+        self.heat = self.clients[None]
 
     def listing(self, *stacks):
         self.heat.stacks.list.return_value = list(stacks)
@@ -81,3 +92,71 @@ class SyncStepsTest(testtools.TestCase):
         log = self.useFixture(fixtures.FakeLogger())
         self.driver.tend('ctx', [_rows(operations.CLUSTER_UPGRADE)])
         self.assertIn('the next status sync tries again', log.output)
+
+
+class ProjectsTest(testtools.TestCase):
+    """The sync lists stacks once per project, as one of its clusters'
+    owners (their stack trusts); clusters without one as the service."""
+
+    def setUp(self):
+        super().setUp()
+        self.clients = {}
+        self.useFixture(fixtures.MockPatchObject(
+            heat_client, 'make_client', self.client))
+        self.driver = heat_driver.HeatDriver()
+
+    def client(self, trust=None):
+        key = trust and trust['trust_id']
+        if key not in self.clients:
+            client = mock.Mock()
+            client.stacks.list.return_value = [
+                _stack(uuid, status='CREATE_IN_PROGRESS')
+                for uuid in self.projects.get(key, ())]
+            self.clients[key] = client
+        return self.clients[key]
+
+    def calls(self, key):
+        return len(self.clients[key].stacks.list.mock_calls)
+
+    def test_one_list_per_project_through_its_own_trust(self):
+        self.projects = {'t1': ['a1', 'a2'], 't2': ['a1', 'a2'],
+                         't3': ['b1'], None: ['old']}
+        create = operations.CLUSTER_CREATE
+        clusters = [
+            _rows(create, states.CREATING, 'a1', 'alpha', 't1'),
+            _rows(create, states.CREATING, 'a2', 'alpha', 't2'),
+            _rows(create, states.CREATING, 'b1', 'beta', 't3'),
+            _rows(create, states.CREATING, 'old', 'gamma')]
+        observed = self.driver.poll('ctx', clusters)
+        self.assertEqual({'a1', 'a2', 'b1', 'old'}, set(observed))
+        self.assertEqual({base.IN_PROGRESS},
+                         {o.state for o in observed.values()})
+        self.assertEqual((1, 1, 1), (self.calls('t1'), self.calls('t3'),
+                                     self.calls(None)))
+        # alpha's second cluster was seen in the list its first made.
+        self.assertEqual(0, self.calls('t2'))
+        self.assertEqual([], self.clients['t1'].stacks.get.mock_calls)
+
+    def test_a_trust_that_fails_hands_over_to_the_next(self):
+        self.projects = {'t1': [], 't2': ['a1', 'a2']}
+        create = operations.CLUSTER_CREATE
+        broken = self.client({'trust_id': 't1'})
+        broken.stacks.list.side_effect = RuntimeError('owner deleted')
+        log = self.useFixture(fixtures.FakeLogger())
+        observed = self.driver.poll('ctx', [
+            _rows(create, states.CREATING, 'a1', 'alpha', 't1'),
+            _rows(create, states.CREATING, 'a2', 'alpha', 't2')])
+        self.assertEqual({base.IN_PROGRESS},
+                         {observed['a1'].state, observed['a2'].state})
+        self.assertIn('Listing stacks as cluster a1 failed', log.output)
+
+    def test_a_project_none_can_list_is_left_for_the_next_sync(self):
+        self.projects = {'t1': ['a1'], 't3': ['b1']}
+        create = operations.CLUSTER_CREATE
+        self.client({'trust_id': 't1'}).stacks.list.side_effect = \
+            RuntimeError('owner deleted')
+        self.useFixture(fixtures.FakeLogger())
+        observed = self.driver.poll('ctx', [
+            _rows(create, states.CREATING, 'a1', 'alpha', 't1'),
+            _rows(create, states.CREATING, 'b1', 'beta', 't3')])
+        self.assertEqual(['b1'], list(observed))

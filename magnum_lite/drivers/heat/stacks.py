@@ -1,0 +1,91 @@
+"""The Heat calls of the driver, through one client: one identity, so
+one project's stacks (the owner's, through a cluster's stack trust; or
+the service's)."""
+
+import logging
+
+from magnum_lite.conf import CONF
+from magnum_lite.drivers.heat import client as heat
+from magnum_lite.drivers.heat import status
+
+LOG = logging.getLogger(__name__)
+
+
+class Stacks:
+    """Stack calls with heatclient's errors as ``HeatUnavailable``.
+    ``client`` is the python-heatclient client, for the modules that
+    work on resources and hooks (drains, repairs)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def call(self, method, *args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except heat.ERRORS as err:
+            raise heat.translate(err) from err
+
+    def find(self, name):
+        """The stack called ``name`` (or of that id), None if there is
+        none."""
+        try:
+            return self.client.stacks.get(name)
+        except heat.NOT_FOUND:
+            return None
+        except heat.ERRORS as err:
+            raise heat.translate(err) from err
+
+    def create(self, **arguments):
+        """Create a stack; returns its id."""
+        return self.call(self.client.stacks.create,
+                         **arguments)['stack']['id']
+
+    def update(self, name, **arguments):
+        self.call(self.client.stacks.update, name, **arguments)
+
+    def delete(self, name):
+        """Delete a stack; one already gone is fine."""
+        try:
+            self.client.stacks.delete(name)
+        except heat.NOT_FOUND:
+            pass
+        except heat.ERRORS as err:
+            raise heat.translate(err) from err
+
+    def tagged(self, tag):
+        """Every stack with ``tag``: one call per page of Heat's default
+        page size (max_stacks_per_page, 100), so one call below 100
+        stacks. No ``limit``: with one, python-heatclient fetches until a
+        page comes back empty, which costs a call more every cycle."""
+        found, marker = [], None
+        while True:
+            page = self.call(self._page, tag, marker)
+            found.extend(page)
+            if len(page) < CONF.heat.stacks_per_page:
+                return found
+            marker = page[-1].id
+
+    def _page(self, tag, marker):
+        return list(self.client.stacks.list(tags=tag, marker=marker))
+
+    def failure(self, stack):
+        """Heat's reasons for the failed resources of ``stack``, deepest
+        first; None if they cannot be listed."""
+        try:
+            resources = self.client.resources.list(
+                stack.id, nested_depth=5, filters={'status': 'FAILED'})
+        except heat.ERRORS:
+            LOG.exception('Could not list failed resources of %s', stack.id)
+            return None
+        return status.failure_reason(
+            (r.resource_name, r.resource_status, r.resource_status_reason)
+            for r in resources)
+
+    def outputs(self, stack_id):
+        """{output key: value} of a stack (a call: listed stacks carry no
+        outputs); {} if there is no such stack."""
+        stack = self.find(stack_id) if stack_id else None
+        if stack is None:
+            return {}
+        return {o['output_key']: o.get('output_value')
+                for o in getattr(stack, 'outputs', None) or []}
