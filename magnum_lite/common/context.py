@@ -11,12 +11,19 @@ class RequestContext(context.RequestContext):
     keystonemiddleware's X-User-Id is the trustor, so only the token data
     says who really calls: the policies treat such a caller as a cluster
     user, never as the project member it impersonates.
+
+    ``access_info`` is the caller's validated token as keystonemiddleware
+    left it (a keystoneauth1 ``AccessInfo``: token and service catalog),
+    None without Keystone: the API looks at the cloud as the caller
+    with it (clients/cloud.py).
     """
 
-    def __init__(self, trust_id=None, trustee_user_id=None, **kwargs):
+    def __init__(self, trust_id=None, trustee_user_id=None,
+                 access_info=None, **kwargs):
         super().__init__(**kwargs)
         self.trust_id = trust_id
         self.trustee_user_id = trustee_user_id
+        self.access_info = access_info
 
     @classmethod
     def admin(cls):
@@ -45,6 +52,7 @@ def from_environ(environ, **kwargs):
     """Build a context from a WSGI environ (identity headers, and the
     token data keystonemiddleware left there)."""
     trust_id, trustee_user_id = _trust_of(environ)
-    return RequestContext.from_environ(environ, trust_id=trust_id,
-                                       trustee_user_id=trustee_user_id,
-                                       **kwargs)
+    plugin = environ.get('keystone.token_auth')
+    return RequestContext.from_environ(
+        environ, trust_id=trust_id, trustee_user_id=trustee_user_id,
+        access_info=getattr(plugin, 'user', None), **kwargs)

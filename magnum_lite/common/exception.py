@@ -97,6 +97,35 @@ class ClusterNotFoundBadRequest(Invalid):
     message = 'Cluster %(cluster)s could not be found.'
 
 
+class ImageNotFound(Invalid):
+    message = 'Image %(image_id)s could not be found.'
+
+
+class OSDistroFieldNotFound(Invalid):
+    message = "Image %(image_id)s doesn't contain os_distro field."
+
+
+class ClusterTypeNotSupported(Invalid):
+    message = ('Cluster type (%(server_type)s, %(os)s, %(coe)s) not '
+               'supported.')
+
+
+class FlavorNotFound(Invalid):
+    message = 'Unable to find flavor %(flavor)s.'
+
+
+class ExternalNetworkNotFound(Invalid):
+    message = 'Unable to find external network %(network)s.'
+
+
+class FixedNetworkNotFound(Invalid):
+    message = 'Unable to find fixed network %(network)s.'
+
+
+class FixedSubnetNotFound(Invalid):
+    message = 'Unable to find fixed subnet %(subnet)s.'
+
+
 class InvalidState(Invalid):
     message = ('%(action)s a cluster when status is "%(status)s" is not '
                'supported.')
@@ -111,6 +140,10 @@ class PolicyNotAuthorized(NotAuthorized):
 class ClusterTemplatePublishDenied(NotAuthorized):
     message = ('Not authorized to set public or hidden flag for cluster '
                'template.')
+
+
+class ImageNotAuthorized(NotAuthorized):
+    message = 'Not authorized for image %(image_id)s.'
 
 
 class QuotaExceeded(NotAuthorized):
@@ -142,6 +175,11 @@ class CertificateNotFound(NotFound):
     message = 'The CA of cluster %(cluster)s could not be found.'
 
 
+class KeyPairNotFound(NotFound):
+    # 404 as in Magnum (its other cloud resources answer 400).
+    message = 'Unable to find keypair %(keypair)s.'
+
+
 class FederationNotFound(NotFound):
     message = 'Federation %(federation)s could not be found.'
 
@@ -151,6 +189,11 @@ class FederationNotFound(NotFound):
 class AmbiguousName(Conflict):
     message = ('Multiple %(plural)s exist with same name. Please use the '
                '%(kind)s uuid instead.')
+
+
+class AmbiguousCloudResource(Conflict):
+    message = ("Multiple %(kind)s exist with same name '%(name)s'. Please "
+               'use the %(use)s ID instead.')
 
 
 class DuplicateUuid(Conflict):
@@ -188,6 +231,10 @@ class ClusterLocked(Conflict):
 
 class DriverNotFound(Invalid):
     message = 'Cluster driver %(name)s is not installed.'
+
+
+class CloudUnavailable(ServiceUnavailable):
+    message = '%(service)s is unavailable: %(reason)s'
 
 
 class KubernetesUnavailable(ServiceUnavailable):

@@ -6,6 +6,7 @@ from oslo_messaging import opts as messaging_opts
 
 from magnum_lite.conf import api
 from magnum_lite.conf import certificates
+from magnum_lite.conf import cloud
 from magnum_lite.conf import conductor
 from magnum_lite.conf import database
 from magnum_lite.conf import heat
@@ -18,6 +19,7 @@ CONF = cfg.CONF
 
 api.register_opts(CONF)
 certificates.register_opts(CONF)
+cloud.register_opts(CONF)
 conductor.register_opts(CONF)
 database.register_opts(CONF)
 heat.register_opts(CONF)

@@ -21,6 +21,21 @@ OPTS = [
     cfg.BoolOpt('enable_proxy_headers_parsing', default=False,
                 help='Honour X-Forwarded-* and Forwarded headers set by a '
                      'TLS-terminating proxy in front of the API.'),
+    cfg.BoolOpt('check_cloud_resources', default=True,
+                help='Before accepting a cluster template, cluster or '
+                     'nodegroup, look up the image, flavors, keypair, '
+                     'external network and fixed network/subnet it names '
+                     "in Glance, Nova and Neutron with the caller's token "
+                     '(see [cloud]): a 400 naming what is missing instead '
+                     'of a failed cluster later. Ignored with '
+                     'auth_strategy = noauth (no token, no cloud).'),
+    cfg.ListOpt('node_image_distros',
+                default=['debian', 'ubuntu', 'fedora', 'rocky', 'centos',
+                         'rhel', 'almalinux'],
+                help="Values of a node image's os_distro property the "
+                     'API accepts when it checks cloud resources: '
+                     'distributions with cloud-init, systemd and cgroup '
+                     'v2 that the Heat templates bootstrap.'),
 ]
 
 

@@ -4,6 +4,7 @@ from oslo_middleware import cors
 
 from magnum_lite.conf import api
 from magnum_lite.conf import certificates
+from magnum_lite.conf import cloud
 from magnum_lite.conf import conductor
 from magnum_lite.conf import database
 from magnum_lite.conf import heat
@@ -12,8 +13,8 @@ from magnum_lite.conf import noauth
 from magnum_lite.conf import quotas
 from magnum_lite.conf import trust
 
-_MODULES = (api, certificates, conductor, database, heat, kubernetes, noauth,
-            quotas, trust)
+_MODULES = (api, certificates, cloud, conductor, database, heat,
+            kubernetes, noauth, quotas, trust)
 
 
 def list_opts():

@@ -14,6 +14,7 @@ from magnum_lite.api import scope
 from magnum_lite.api import validation
 from magnum_lite.api import work
 from magnum_lite.api.schemas import cluster as schema
+from magnum_lite.cluster import cloud_checks
 from magnum_lite.cluster import cluster_credentials
 from magnum_lite.cluster import defaults
 from magnum_lite.cluster import nodegroup_checks
@@ -199,6 +200,7 @@ def create(request):
     values, nodegroups = defaults.apply(
         body, template, request.context.project_id, request.context.user_id)
     quotas.check_project(request.context.project_id)
+    cloud_checks.check_cluster(request.context, template, values)
     values.setdefault('uuid', uuidutils.generate_uuid())
     # Made with the caller's token, which never leaves this process.
     credentials = cluster_credentials.create(request.context,

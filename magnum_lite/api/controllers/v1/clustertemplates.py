@@ -9,6 +9,7 @@ from magnum_lite.api import routing
 from magnum_lite.api import scope
 from magnum_lite.api import validation
 from magnum_lite.api.schemas import cluster_template as schema
+from magnum_lite.cluster import cloud_checks
 from magnum_lite.cluster import label_checks
 from magnum_lite.common import exception
 from magnum_lite.common import names
@@ -115,6 +116,7 @@ def create(request):
     values['project_id'] = request.context.project_id
     values['user_id'] = request.context.user_id
     registry.validate(values)
+    _check_cloud(request, values, cloud_checks.TEMPLATE_FIELDS, values)
     template = db_api.template_create(values)
     body = serialize(request, template)
     return routing.Reply(body, 201, {'Location': body['links'][0]['href']})
@@ -161,10 +163,23 @@ def patch(request, ident):
         _authorize_publish(request)
     if set(changes) - _METADATA:
         registry.validate(patched)
+    _check_cloud(request, patched, set(changes) & set(
+        cloud_checks.TEMPLATE_FIELDS), changes)
     if changes:
         template = db_api.template_update(template.uuid, changes,
                                           _allowed_in_use)
     return serialize(request, template)
+
+
+def _check_cloud(request, document, fields, target):
+    """Look up the cloud resources ``fields`` of a template ``document``
+    name; like Magnum, the image's os_distro becomes ``cluster_distro``
+    (set in ``target``)."""
+    if not fields:
+        return
+    distro = cloud_checks.check_template(request.context, document, fields)
+    if distro is not None and distro != document.get('cluster_distro'):
+        target['cluster_distro'] = distro
 
 
 def _coerce(document):

@@ -14,6 +14,7 @@ from magnum_lite.api import validation
 from magnum_lite.api import work
 from magnum_lite.api.controllers.v1 import clusters
 from magnum_lite.api.schemas import nodegroup as schema
+from magnum_lite.cluster import cloud_checks
 from magnum_lite.cluster import defaults
 from magnum_lite.cluster import label_checks
 from magnum_lite.cluster import nodegroup_checks
@@ -129,6 +130,7 @@ def create(request, cluster_ident):
     if not cluster.api_address:
         raise exception.ApiAddressNotReady()
     values = _new_values(request, cluster, body)
+    cloud_checks.check_nodegroup(request.context, values)
     work.claim(cluster.uuid, operations.NODEGROUP_CREATE,
                args={'nodegroup': values['uuid']}, new_nodegroups=[values])
     work.start(request, operations.NODEGROUP_CREATE, cluster.uuid)
