@@ -93,9 +93,9 @@ def response_headers(version):
     }
 
 
-def out_of_range_body(version, with_description):
+def out_of_range_body(version):
     """Magnum's special 406 body for an unsupported version."""
-    error = {
+    return {'errors': [{
         'max_version': str(MAX),
         'min_version': str(MIN),
         'code': 'magnum.microversion-unsupported',
@@ -103,10 +103,8 @@ def out_of_range_body(version, with_description):
                    'href': 'http://docs.openstack.org/api-guide/compute/'
                            'microversions.html'}],
         'title': 'Requested microversion is unsupported',
-    }
-    if with_description:
-        error['description'] = (
+        'description': (
             f'Version {version} was requested but the minor version is not '
             f'supported by this service. The supported version range is: '
-            f'[{SERVICE} {MIN}, {SERVICE} {MAX}].')
-    return {'errors': [error]}
+            f'[{SERVICE} {MIN}, {SERVICE} {MAX}].'),
+    }]}

@@ -94,14 +94,27 @@ class Request:
 
 
 class RoutingError(Exception):
-    """A refusal before any handler: no such path, method or version."""
+    """A refusal before any handler: no such path, method or version.
 
-    def __init__(self, status, title, detail='', headers=None):
+    Its answer always carries ``title`` and ``detail``, whatever the
+    request's Accept header says: clients show them to people.
+    """
+
+    def __init__(self, status, title, detail, headers=None):
         self.status = status
         self.title = title
         self.detail = detail
         self.headers = headers or {}
         super().__init__(title)
+
+
+def method_not_allowed(method, allowed):
+    """The 405 RoutingError for ``method`` on a path that answers only
+    the ``allowed`` methods."""
+    return RoutingError(
+        405, 'Method Not Allowed',
+        f'The method {method} is not allowed for this resource.',
+        headers={'Allow': ', '.join(sorted(allowed))})
 
 
 class Router:
@@ -124,9 +137,9 @@ class Router:
                 return endpoint, args
             allowed.add(endpoint.method)
         if allowed:
-            raise RoutingError(405, 'Method Not Allowed',
-                               headers={'Allow': ', '.join(sorted(allowed))})
-        raise RoutingError(404, 'Not Found')
+            raise method_not_allowed(method, allowed)
+        raise RoutingError(404, 'Not Found',
+                           'The resource could not be found.')
 
 
 def _match(segments, parts):
@@ -217,7 +230,7 @@ def error_response(error, req):
         return _out_of_range(error, req)
     if isinstance(error, webob.exc.HTTPException):
         # Pecan's own refusals, e.g. 406 when Accept excludes JSON.
-        error = RoutingError(error.status_int, error.title)
+        error = _pecan_refusal(error, req)
     if isinstance(error, RoutingError):
         return _routing_error(error, req)
     LOG.error('Unexpected error answering %s %s', req.method, req.path,
@@ -233,23 +246,27 @@ def _version_headers(req):
 
 
 def _out_of_range(error, req):
-    body = microversions.out_of_range_body(error.requested,
-                                           _accepts_json(req))
+    body = microversions.out_of_range_body(error.requested)
     headers = microversions.response_headers(error.requested)
     headers[microversions.HEADER] = req.headers[microversions.HEADER]
     return _json_response(406, body, headers)
 
 
 def _routing_error(error, req):
-    title = error.title if _accepts_json(req) else ''
-    detail = error.detail if _accepts_json(req) else ''
     body = {'errors': [{'request_id': '', 'code': '', 'status': error.status,
-                        'title': title, 'detail': detail, 'links': []}]}
+                        'title': error.title, 'detail': error.detail,
+                        'links': []}]}
     return _json_response(error.status, body, error.headers)
 
 
-def _accepts_json(req):
-    return 'application/json' in (req.accept.header_value or '')
+def _pecan_refusal(error, req):
+    """A webob HTTP error Pecan raised, as a RoutingError."""
+    if error.status_int == 406:
+        detail = (f'This service answers only application/json; the '
+                  f'request accepts {req.accept.header_value}.')
+    else:
+        detail = error.detail or error.explanation
+    return RoutingError(error.status_int, error.title, detail)
 
 
 def _undecodable(req):

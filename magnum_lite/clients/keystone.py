@@ -32,6 +32,11 @@ class KeystoneUnavailable(exception.ServiceUnavailable):
     message = 'Keystone is unavailable: %(reason)s'
 
 
+class TrusteeAdminRefused(exception.ServiceUnavailable):
+    message = ('Keystone refused the trustee domain admin of [trust]; the '
+               'service is misconfigured: %(reason)s')
+
+
 class TrustsForbiddenForApplicationCredential(exception.NotAuthorized):
     message = ('Keystone does not let a token obtained with an application '
                'credential create trusts (CVE-2026-43000), so the '
@@ -52,6 +57,39 @@ class ApplicationCredentialForbidden(exception.NotAuthorized):
 class CredentialsRefused(exception.NotAuthorized):
     message = ("Keystone refused to create the cluster's credentials: "
                '%(reason)s')
+
+
+class CallerTokenRefused(exception.NotAuthenticated):
+    message = ("Keystone no longer accepts the caller's token (revoked, "
+               "or its project or user deleted), so the cluster's "
+               'credentials cannot be created: %(reason)s')
+
+
+class CallerIdentityNotFound(exception.NotFound):
+    message = ("Keystone cannot find the caller's project or user "
+               "(deleted since the token was issued?), so the cluster's "
+               'credentials cannot be created: %(reason)s')
+
+
+class CredentialsInvalid(exception.Invalid):
+    message = ("Keystone refused the cluster's credentials as invalid: "
+               '%(reason)s')
+
+
+class CredentialsConflict(exception.Conflict):
+    message = ("Keystone refused the cluster's credentials as in conflict "
+               'with what it holds: %(reason)s')
+
+
+# What Keystone's 4xx to a call made for the API's caller means to them.
+_CALLER_ERRORS = (
+    (ks_exc.Unauthorized, CallerTokenRefused),
+    (ks_exc.NotFound, CallerIdentityNotFound),
+    (ks_exc.BadRequest, CredentialsInvalid),
+    (ks_exc.Conflict, CredentialsConflict),
+)
+_ADMIN_ERRORS = (ks_exc.Unauthorized, ks_exc.Forbidden, ks_exc.NotFound,
+                 ks_exc.BadRequest, ks_exc.Conflict)
 
 
 def v3_url():
@@ -125,27 +163,34 @@ def caller_session(token):
 
 def _request(session, method, path, caller_token=None, **kwargs):
     """One call; Keystone's refusals become our errors. ``caller_token``:
-    the session acts for the API's caller, whose 401/403 are theirs, not
-    a misconfiguration of ours."""
-    caller = caller_token is not None
+    the session acts for the API's caller, whose 4xx are theirs (401 for
+    a token Keystone no longer accepts, 404 for their deleted project,
+    ...), not a misconfiguration of ours. Keystone's 5xx and failures to
+    reach it are 503."""
     try:
         response = session.request(
             v3_url() + path, method, endpoint_override=v3_url(), log=False,
             **kwargs)
-    except (ks_exc.Unauthorized, ks_exc.Forbidden) as err:
-        if caller:
-            raise refusal(_message(err), path,
-                          _token_methods(caller_token)) from err
-        raise KeystoneUnavailable(
-            reason=f'the trustee domain admin was refused: '
-                   f'{_message(err)}') from err
-    except (ks_exc.BadRequest, ks_exc.Conflict) as err:
-        if caller:
-            raise CredentialsRefused(reason=_message(err)) from err
-        raise KeystoneUnavailable(reason=_message(err)) from err
+    except _ADMIN_ERRORS as err:
+        if caller_token is None:
+            raise TrusteeAdminRefused(reason=_message(err)) from err
+        raise _caller_error(err, path, caller_token) from err
     except ks_exc.ClientException as err:
         raise KeystoneUnavailable(reason=_message(err)) from err
     return response.json() if response.content else None
+
+
+def _caller_error(err, path, token):
+    """Our error for Keystone's 4xx ``err`` to the caller's call."""
+    if isinstance(err, (ks_exc.Unauthorized, ks_exc.Forbidden)):
+        methods = _token_methods(token)
+        if 'application_credential' in methods or isinstance(
+                err, ks_exc.Forbidden):
+            return refusal(_message(err), path, methods)
+    for keystone_error, ours in _CALLER_ERRORS:
+        if isinstance(err, keystone_error):
+            return ours(reason=_message(err))
+    return CredentialsRefused(reason=_message(err))
 
 
 def _message(err):

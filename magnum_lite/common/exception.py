@@ -28,6 +28,11 @@ class Invalid(MagnumLiteError):
     message = 'Invalid input: %(reason)s'
 
 
+class NotAuthenticated(MagnumLiteError):
+    code = 401
+    message = 'Authentication required.'
+
+
 class NotAuthorized(MagnumLiteError):
     code = 403
     message = 'Not authorized.'

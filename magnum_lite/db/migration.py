@@ -5,6 +5,7 @@ import os
 from alembic import command
 from alembic import config as alembic_config
 from alembic import migration as alembic_migration
+from alembic import script
 
 from magnum_lite.db import api as db_api
 
@@ -38,3 +39,8 @@ def revision(message, autogenerate=True, engine=None):
     with engine.begin() as connection:
         return command.revision(_config(connection), message=message,
                                 autogenerate=autogenerate)
+
+
+def head():
+    """The newest revision of the migrations this release ships."""
+    return script.ScriptDirectory.from_config(_config()).get_current_head()

@@ -68,8 +68,7 @@ class RootController:
     def index(self):
         req = pecan.request
         if req.method != 'GET':
-            raise routing.RoutingError(405, 'Method Not Allowed',
-                                       headers={'Allow': 'GET'})
+            raise routing.method_not_allowed(req.method, {'GET'})
         return routing.json_response(versions_document(req.application_url))
 
     @pecan.expose()

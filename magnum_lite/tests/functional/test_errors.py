@@ -1,5 +1,7 @@
 """Routing, the error envelope, request ids and the middleware (§1, §3)."""
 
+import json
+
 import webtest
 
 from magnum_lite.db import models
@@ -43,12 +45,15 @@ class TestRouting(ErrorTestCase):
         response = self.call('GET', '/v1/foo', status=404,
                              headers={'Accept': '*/*'})
         error = self.assert_routing_error(response, 404)
-        self.assertEqual(('', ''), (error['title'], error['detail']))
+        self.assertEqual(('Not Found', 'The resource could not be found.'),
+                         (error['title'], error['detail']))
 
     def test_405_lists_allowed_methods(self):
         response = self.call('PUT', '/v1/clusters/x', status=405)
         error = self.assert_routing_error(response, 405)
         self.assertEqual('Method Not Allowed', error['title'])
+        self.assertEqual('The method PUT is not allowed for this resource.',
+                         error['detail'])
         self.assertEqual({'DELETE', 'GET', 'PATCH'},
                          set(response.headers['Allow'].split(', ')))
         response = self.call('GET', '/v1/credentials/x', status=405)
@@ -74,7 +79,10 @@ class TestRouting(ErrorTestCase):
             response = self.call('GET', '/v1/clusters', status=406,
                                  headers={'Accept': accept})
             error = self.assert_routing_error(response, 406)
-            self.assertEqual(('', ''), (error['title'], error['detail']))
+            self.assertEqual(
+                ('Not Acceptable', 'This service answers only '
+                 f'application/json; the request accepts {accept}.'),
+                (error['title'], error['detail']))
         for accept in ('', '*/*', 'application/json; q=0.5, text/plain',
                        'text/html,application/xhtml+xml,*/*;q=0.8'):
             response = self.call('GET', '/v1/clusters',
@@ -118,6 +126,80 @@ class TestRouting(ErrorTestCase):
         response = self.call('DELETE', '/v1/clusters', status=400)
         self.assertEqual('client', self.assert_error(
             response, 400, 'Missing argument: "cluster_ident"')['code'])
+
+
+class TestTitleAndDetail(ErrorTestCase):
+    """Every error answer carries a title and a detail, whatever the
+    Accept header (openstacksdk sends ``Accept:`` empty, curl ``*/*``,
+    some clients none at all): clients show them to people."""
+
+    ACCEPTS = {'missing': None, 'empty': '', 'any': '*/*',
+               'json': 'application/json', 'html': 'text/html'}
+
+    def setUp(self):
+        super().setUp()
+        self.call('POST', '/v1/quotas', {'project_id': 'p1',
+                                         'resource': 'Cluster',
+                                         'hard_limit': 5}, roles='admin')
+
+    def request(self, accept, method, path, body=None, version='latest'):
+        headers = self.headers(version=version, roles='admin')
+        del headers['Accept']
+        if accept is not None:
+            headers['Accept'] = accept
+        return self.app.request(
+            path, method=method, headers=headers, expect_errors=True,
+            body=b'' if body is None else json.dumps(body).encode(),
+            content_type='application/json' if body else None)
+
+    def assert_titled(self, response, status, accept):
+        what = f'{response.request.method} {response.request.path_qs} ' \
+               f'(Accept {accept!r})'
+        self.assertEqual(status, response.status_int, what)
+        self.assertEqual('application/json', response.content_type, what)
+        error = response.json['errors'][0]
+        self.assertEqual(status, error['status'], what)
+        self.assertTrue(error['title'], what)
+        self.assertTrue(error['detail'], what)
+        return error
+
+    def test_every_accept_gets_title_and_detail(self):
+        cases = [  # (method, path, body, version, status)
+            ('GET', '/v1/clusters?bogus=1', None, 'latest', 400),
+            ('POST', '/v1/clustertemplates', {'name': 1}, 'latest', 400),
+            ('GET', '/v1/clusters/nope', None, 'latest', 404),
+            # openstacksdk's resize sends no microversion: 1.1 < 1.7.
+            ('POST', '/v1/clusters/c1/actions/resize', {'node_count': 2},
+             None, 406),
+            ('GET', '/v1/clusters', None, 'abc', 406),  # malformed
+            ('POST', '/v1/quotas', {'project_id': 'p1',
+                                    'resource': 'Cluster',
+                                    'hard_limit': 5}, 'latest', 409),
+        ]
+        for name, accept in self.ACCEPTS.items():
+            for method, path, body, version, status in cases:
+                response = self.request(accept, method, path, body,
+                                        version)
+                if name == 'html' and status != 406:
+                    # JSON only: a client that takes no JSON gets 406.
+                    status = 406
+                self.assert_titled(response, status, accept)
+
+    def test_routing_errors_before_negotiation(self):
+        for accept in self.ACCEPTS.values():
+            self.assert_titled(self.request(accept, 'GET', '/v1/foo'),
+                               404, accept)
+            self.assert_titled(self.request(accept, 'PUT', '/v1/clusters/x'),
+                               405, accept)
+            # Magnum's own shape for an unsupported version: a title and
+            # a description.
+            response = self.request(accept, 'GET', '/v1/clusters',
+                                    version='1.99')
+            self.assertEqual(406, response.status_int)
+            error = response.json['errors'][0]
+            self.assertEqual('Requested microversion is unsupported',
+                             error['title'])
+            self.assertIn('Version 1.99 was requested', error['description'])
 
 
 class TestEnvelope(ErrorTestCase):

@@ -78,6 +78,30 @@ class Identity:
     def token(self):
         return self.harness.token('alpha-member')
 
+    def doomed_member(self):
+        """A project of its own with a member: (project id, the member's
+        token). Both are deleted at clean-up, if the test has not."""
+        project = self.call('POST', '/projects', json={'project': {
+            'name': f'k14-doomed-{uuid.uuid4().hex[:8]}',
+            'domain_id': 'default'}}).json()['project']['id']
+        self.test.addCleanup(self.delete_quietly, f'/projects/{project}')
+        password = uuid.uuid4().hex
+        user = self.call('POST', '/users', json={'user': {
+            'name': f'k14-doomed-{uuid.uuid4().hex[:8]}',
+            'domain_id': 'default', 'password': password}}).json()['user']
+        self.test.addCleanup(self.delete_quietly, f'/users/{user["id"]}')
+        self.call('PUT', f'/projects/{project}/users/{user["id"]}/roles/'
+                         f'{self.harness.roles["member"]}')
+        auth = v3.Password(auth_url=self.url, user_id=user['id'],
+                           password=password, project_id=project)
+        return project, ks_session.Session(auth=auth).get_token()
+
+    def delete_quietly(self, path):
+        try:
+            self.call('DELETE', path)
+        except ks_exc.NotFound:
+            pass
+
     def app_credential_token(self):
         """A token obtained with a (restricted) application credential
         of the member; the credential is deleted at clean-up."""
@@ -162,6 +186,43 @@ class CredentialsTestBase(base.FunctionalTestCase):
             'name': 'tpl', 'coe': 'kubernetes', 'image_id': 'img',
             'flavor_id': 'm1', 'master_flavor_id': 'm1', 'keypair_id': 'kp',
             'project_id': self.identity.project_a, 'public': True})
+
+    def assert_deleted_project_refused(self):
+        """POST /v1/clusters with a token keystonemiddleware has cached
+        while its project was deleted in Keystone since: a 4xx that says
+        so, not 503 "Keystone is unavailable"."""
+        response, project = self.create_with_deleted_project()
+        # Keystone answers the call that makes the credentials 401 (the
+        # token is revoked) or, while Keystone's own cache still holds
+        # the token as valid, 404 for the project: either may come.
+        self.assertIn(response.status_int, (401, 404), response.text)
+        if response.status_int == 401:
+            error = self.assert_error(response, 401, "no longer accepts "
+                                      "the caller's token")
+        else:
+            error = self.assert_error(response, 404, "cannot find the "
+                                      "caller's project")
+            self.assertIn(f'Could not find project: {project}',
+                          error['detail'])
+        self.assertEqual('client', error['code'])
+
+    def create_with_deleted_project(self):
+        """POST /v1/clusters with a token keystonemiddleware has cached
+        while its project was deleted in Keystone since; returns the
+        response and the project's id."""
+        self.create_template()
+        project, token = self.identity.doomed_member()
+        before = self.identity.trustees()
+        # The first request validates the token: it is cached from now.
+        self.call('GET', '/v1/clusters', headers={'X-Auth-Token': token})
+        self.identity.call('DELETE', f'/projects/{project}')
+        response = self.call('POST', '/v1/clusters',
+                             {'name': 'c1', 'cluster_template_id': 'tpl'},
+                             headers={'X-Auth-Token': token}, status='*')
+        # Nothing is left behind: no cluster, no trustee user.
+        self.assertEqual(0, self.count(models.Cluster))
+        self.assertEqual(before, self.identity.trustees())
+        return response, project
 
     def stored(self, uuid_):
         return cluster_credentials.heat_values(uuid_)
@@ -278,6 +339,10 @@ class TrustTest(CredentialsTestBase):
         self.assertEqual(before, self.identity.trustees())
 
 
+    def test_deleted_project_is_not_keystone_unavailable(self):
+        self.assert_deleted_project_refused()
+
+
 class ApplicationCredentialTest(CredentialsTestBase):
 
     mode = 'application_credential'
@@ -332,3 +397,6 @@ class ApplicationCredentialTest(CredentialsTestBase):
                              headers={'X-Auth-Token': token}, status=403)
         self.assert_error(response, 403, 'restricted application credential')
         self.assertEqual(0, self.count(models.Cluster))
+
+    def test_deleted_project_is_not_keystone_unavailable(self):
+        self.assert_deleted_project_refused()

@@ -7,9 +7,11 @@ tests/integration/test_credentials_keystone.py.
 import logging
 
 import fixtures
+from keystoneauth1 import exceptions as ks_exc
 
 from magnum_lite.clients import keystone
 from magnum_lite.cluster import cluster_credentials
+from magnum_lite.common import exception
 from magnum_lite.tests import base
 
 
@@ -87,3 +89,57 @@ class RefusalTest(base.TestCase):
         self.assertEqual('http://k:5000/v3', keystone.v3_url())
         self.conf.config(auth_url='http://k/identity/v3/', group='trust')
         self.assertEqual('http://k/identity/v3', keystone.v3_url())
+
+
+class _Refusing:
+    """A keystoneauth1 session stand-in whose every request raises."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def request(self, *args, **kwargs):
+        raise self.error
+
+
+class KeystoneStatusTest(base.TestCase):
+    """Keystone's answer to a call becomes the status it means: the
+    caller's 4xx are theirs, the trustee admin's are our
+    misconfiguration, and only an unreachable or failing Keystone is
+    'unavailable'."""
+
+    def setUp(self):
+        super().setUp()
+        # Nothing listens there: learning the token's methods fails.
+        self.conf.config(auth_url='http://127.0.0.1:9/v3', group='trust')
+
+    def status(self, error, caller_token=None):
+        try:
+            keystone._request(_Refusing(error), 'POST', '/OS-TRUST/trusts',
+                              caller_token=caller_token)
+        except exception.MagnumLiteError as err:
+            return err.code, type(err).__name__
+        self.fail('no error')
+
+    def test_table(self):
+        cases = [
+            (ks_exc.BadRequest('bad'), 'tok', 400, 'CredentialsInvalid'),
+            (ks_exc.Unauthorized('revoked'), 'tok', 401,
+             'CallerTokenRefused'),
+            (ks_exc.Forbidden('no'), 'tok', 403, 'CredentialsRefused'),
+            (ks_exc.NotFound('Could not find project: p'), 'tok', 404,
+             'CallerIdentityNotFound'),
+            (ks_exc.Conflict('dup'), 'tok', 409, 'CredentialsConflict'),
+            (ks_exc.InternalServerError('boom'), 'tok', 503,
+             'KeystoneUnavailable'),
+            (ks_exc.ConnectFailure('down'), 'tok', 503,
+             'KeystoneUnavailable'),
+            (ks_exc.Unauthorized('bad password'), None, 503,
+             'TrusteeAdminRefused'),
+            (ks_exc.NotFound('Could not find domain: d'), None, 503,
+             'TrusteeAdminRefused'),
+            (ks_exc.ServiceUnavailable('busy'), None, 503,
+             'KeystoneUnavailable'),
+        ]
+        for error, token, code, name in cases:
+            self.assertEqual((code, name), self.status(error, token),
+                             repr(error))
