@@ -203,6 +203,18 @@ class HeatHarness(_Base):
             time.sleep(interval)
 
 
+def node_names(client, stack_id):
+    """The names of the servers of a cluster or nodegroup stack, read
+    with heatclient ``client``: how their nodes register in Kubernetes
+    (each member's ``name``)."""
+    from magnum_lite.drivers.heat import hooks
+    resources = client.resources.list(stack_id, nested_depth=3)
+    members = {hooks.stack_identity(r) for r in resources
+               if r.resource_name == 'server'}
+    return sorted(client.stacks.get(member).parameters['name']
+                  for member in members if member)
+
+
 class OneHeatTestCase(testtools.TestCase):
     """A test case class with one Heat for all its tests: ``cls.heat``
     (the harness) and ``cls.client`` (an admin heatclient)."""
@@ -226,12 +238,7 @@ class OneHeatTestCase(testtools.TestCase):
     def node_names(self, stack_id):
         """The names of the servers of a cluster or nodegroup stack, as
         their nodes register in Kubernetes (each member's ``name``)."""
-        from magnum_lite.drivers.heat import hooks
-        resources = self.client.resources.list(stack_id, nested_depth=3)
-        members = {hooks.stack_identity(r) for r in resources
-                   if r.resource_name == 'server'}
-        return sorted(self.client.stacks.get(member).parameters['name']
-                      for member in members if member)
+        return node_names(self.client, stack_id)
 
     def delete_stacks(self):
         """Delete magnum-lite's stacks and wait until they are gone."""
