@@ -19,6 +19,7 @@ are not a package), so it runs with any python3.
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -35,11 +36,36 @@ def venv_path(service):
     return os.path.join(venvs, service)
 
 
+# Listening ports come from below the kernel's ephemeral range: a port
+# the kernel hands out (bind to 0) is in that range, which every outgoing
+# connection draws its local port from too, so under load another
+# process's connection could take it between the choice and the service's
+# bind ("Address already in use").
+LISTEN_PORTS = (10000, 32768)
+
+
+def _ephemeral_low():
+    try:
+        with open('/proc/sys/net/ipv4/ip_local_port_range') as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return LISTEN_PORTS[1]
+
+
 def free_port():
-    """A TCP port of 127.0.0.1 free right now."""
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+    """A TCP port of 127.0.0.1 free right now, outside the ephemeral
+    range when the range leaves room below it."""
+    high = min(LISTEN_PORTS[1], _ephemeral_low())
+    for _ in range(50):
+        port = random.randrange(LISTEN_PORTS[0], high) if \
+            high > LISTEN_PORTS[0] else 0
+        with socket.socket() as s:
+            try:
+                s.bind(('127.0.0.1', port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise OSError('no free port found below %d' % high)
 
 
 def pid_alive(pid):
