@@ -1,11 +1,15 @@
 """Query parameters of collections, pagination and links."""
 
+from urllib import parse
+
 from oslo_utils import uuidutils
 
 from magnum_lite.api.schemas import types
 from magnum_lite.common import exception
 from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api
+
+_PAGING = frozenset({'marker', 'limit', 'sort_key', 'sort_dir'})
 
 
 def paging(request, model, integer_marker=False):
@@ -70,14 +74,24 @@ def _int_marker(text):
 
 
 def collection(request, key, items, paging_args, url, marker_of):
-    """``{key: items, "next": ...}``; ``next`` only when the page is full."""
+    """``{key: items, "next": ...}``; ``next`` only when the page is full.
+
+    ``next`` keeps the request's other query parameters (filters such as
+    ``role`` or ``all_tenants``), so following it pages the same list."""
     body = {key: items}
     if items and len(items) == paging_args['limit']:
         body['next'] = (
             f"{request.base_url}/v1/{url}?sort_key={paging_args['sort_key']}"
             f"&sort_dir={paging_args['sort_dir']}"
-            f"&limit={paging_args['limit']}&marker={marker_of(items[-1])}")
+            f"&limit={paging_args['limit']}&marker={marker_of(items[-1])}"
+            f"{_filters(request)}")
     return body
+
+
+def _filters(request):
+    kept = [(name, value) for name, value in request.params.items()
+            if name not in _PAGING]
+    return '&' + parse.urlencode(kept) if kept else ''
 
 
 def links(request, path):

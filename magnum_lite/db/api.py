@@ -11,13 +11,13 @@ import threading
 import sqlalchemy as sa
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
-from oslo_db.sqlalchemy import utils as db_utils
 from oslo_utils import uuidutils
 
 from magnum_lite.common import exception
 from magnum_lite.common import states
 from magnum_lite.conf import CONF
 from magnum_lite.db import models
+from magnum_lite.db import pagination
 
 _LOCK = threading.Lock()
 _FACADE = None
@@ -102,15 +102,26 @@ def sortable_keys(model):
     return {c.name for c in model.__table__.columns}
 
 
-def _page(query, model, limit, marker, sort_key, sort_dir, columns=None):
-    keys = [sort_key] if sort_key == 'id' else [sort_key, 'id']
-    query = db_utils.paginate_query(query, model, limit, keys, marker=marker,
-                                    sort_dir=sort_dir)
+def _page(query, model, marker, not_found, limit=None, sort_key='id',
+          sort_dir='asc', columns=None):
+    """A page of ``query`` after the row matching ``marker`` (a
+    criterion, or None for the first page); ``not_found`` is raised when
+    no row of ``query`` matches it."""
+    after = None
+    if marker is not None:
+        after = pagination.position(query, model, marker, sort_key)
+        if after is None:
+            raise not_found
+    query = pagination.page(query, model, limit, after, sort_key, sort_dir)
     if columns is not None:
         # Plain rows (named tuples), not ORM objects: no identity map, no
         # instrumented state, and only the columns the caller shows.
         query = query.with_entities(*[getattr(model, c) for c in columns])
     return query.all()
+
+
+def _uuid_marker(model, marker):
+    return None if marker is None else model.uuid == marker
 
 
 def _all_columns(model):
@@ -176,13 +187,11 @@ def template_list(visible_to=None, limit=None, marker=None, sort_key='id',
         query = session.query(model)
         if visible_to is not None:
             query = query.filter(_template_visibility(visible_to))
-        marker_row = None
-        if marker is not None:
-            marker_row = query.filter(model.uuid == marker).first()
-            if marker_row is None:
-                raise exception.ClusterTemplateNotFound(clustertemplate=marker)
-        return _page(query, model, limit, marker_row, sort_key, sort_dir,
-                      columns or _all_columns(model))
+        return _page(query, model, _uuid_marker(model, marker),
+                     exception.ClusterTemplateNotFound(
+                         clustertemplate=marker),
+                     limit, sort_key, sort_dir,
+                     columns or _all_columns(model))
 
 
 def templates_by_uuid(uuids, columns=None):
@@ -319,13 +328,9 @@ def cluster_list(project_id=None, limit=None, marker=None, sort_key='id',
         query = session.query(model)
         if project_id is not None:
             query = query.filter(model.project_id == project_id)
-        marker_row = None
-        if marker is not None:
-            marker_row = query.filter(model.uuid == marker).first()
-            if marker_row is None:
-                raise exception.ClusterNotFound(cluster=marker)
-        return _page(query, model, limit, marker_row, sort_key, sort_dir,
-                     columns)
+        return _page(query, model, _uuid_marker(model, marker),
+                     exception.ClusterNotFound(cluster=marker),
+                     limit, sort_key, sort_dir, columns)
 
 
 def _nodegroups_by_cluster(session, cluster_uuids, columns=None):
@@ -633,12 +638,9 @@ def nodegroup_list(cluster_uuid, role=None, limit=None, marker=None,
         query = session.query(model).filter(model.cluster_id == cluster_uuid)
         if role is not None:
             query = query.filter(model.role == role)
-        marker_row = None
-        if marker is not None:
-            marker_row = query.filter(model.uuid == marker).first()
-            if marker_row is None:
-                raise exception.NodeGroupNotFound(nodegroup=marker)
-        return _page(query, model, limit, marker_row, sort_key, sort_dir)
+        return _page(query, model, _uuid_marker(model, marker),
+                     exception.NodeGroupNotFound(nodegroup=marker),
+                     limit, sort_key, sort_dir)
 
 
 def nodegroup_update(nodegroup_uuid, values):
@@ -685,13 +687,11 @@ def quota_list(project_id=None, limit=None, marker=None, sort_key='id',
         query = session.query(model)
         if project_id is not None:
             query = query.filter(model.project_id == project_id)
-        marker_row = None
-        if marker is not None:
-            marker_row = query.filter(model.id == marker).first()
-            if marker_row is None:
-                raise exception.QuotaNotFound(project_id=project_id,
-                                              resource=marker)
-        return _page(query, model, limit, marker_row, sort_key, sort_dir)
+        return _page(query, model,
+                     None if marker is None else model.id == marker,
+                     exception.QuotaNotFound(project_id=project_id,
+                                             resource=marker),
+                     limit, sort_key, sort_dir)
 
 
 def quota_update(project_id, resource, hard_limit):

@@ -18,6 +18,7 @@ under farm-bench, and read the paired ratio::
 """
 
 import argparse
+import inspect
 import io
 import json
 import os
@@ -97,10 +98,33 @@ def _scenarios(template, cluster):
             ('no such path', 'GET', '/v1/nope', 404)]
 
 
+def _introspection(args, app, method, path, requests=20):
+    """`` N getfullargspec/request`` (outside the timed loop), or ''."""
+    if not args.count_introspection:
+        return ''
+    calls = []
+    real = inspect.getfullargspec
+
+    def counting(function):
+        calls.append(function)
+        return real(function)
+
+    inspect.getfullargspec = counting
+    try:
+        for _ in range(requests):
+            _call(app, method, path)
+    finally:
+        inspect.getfullargspec = real
+    return f' {len(calls) / requests:5.1f} getfullargspec/request'
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--code', help='tree to put first on sys.path')
     parser.add_argument('--requests', type=int, default=2000)
+    parser.add_argument('--count-introspection', action='store_true',
+                        help='also print inspect.getfullargspec calls per '
+                             'request (oslo.policy, Pecan)')
     args = parser.parse_args(argv)
     sys.path.insert(0, TOP)
     if args.code:
@@ -117,7 +141,7 @@ def main(argv=None):
                 _call(app, method, path)
             spent = time.process_time() - started
             print(f'{name:16s} {spent / args.requests * 1e6:8.1f} '
-                  f'us/request')
+                  f'us/request{_introspection(args, app, method, path)}')
     import magnum_lite
     print('code:', os.path.dirname(os.path.dirname(magnum_lite.__file__)))
     return 0

@@ -109,7 +109,7 @@ class TestQuotas(base.FunctionalTestCase):
         last_id = page['quotas'][-1]['id']
         self.assertEqual(
             'http://localhost/v1/quotas?sort_key=id&sort_dir=asc&limit=2'
-            f'&marker={last_id}', page['next'])
+            f'&marker={last_id}&all_tenants=1', page['next'])
         rest = self.admin('GET', f'/v1/quotas?all_tenants=yes&limit=2&'
                                  f'marker={last_id}').json
         self.assertEqual([self.project_id],

@@ -1,0 +1,84 @@
+"""Keyset pagination that never skips or repeats a row.
+
+A page is ordered by the sort column, then by the primary key (unique,
+so it breaks every tie), both in the requested direction. The next page
+starts strictly after the marker row's (sort value, primary key) in that
+order, so every row is on exactly one page of a walk.
+
+NULL is the smallest value on every backend: first ascending, last
+descending. MariaDB and SQLite do that by themselves, PostgreSQL does the
+opposite unless told, and the criteria below say where NULL rows are,
+since ``column > value`` is never true for them.
+"""
+
+import sqlalchemy as sa
+from sqlalchemy import types
+
+
+def _stored(column):
+    """``column`` as the database holds it: a JSON column is compared as
+    its text, so a marker's value is bound back exactly as it was read
+    (a NULL stays NULL rather than becoming ``{}``)."""
+    if isinstance(column.type, types.TypeDecorator):
+        return sa.type_coerce(column, column.type.impl_instance)
+    return column
+
+
+def position(query, model, marker_criterion, sort_key):
+    """The marker row's (sort value, primary key) within ``query``, or
+    None when ``query`` has no row matching ``marker_criterion``."""
+    column = _stored(getattr(model, sort_key))
+    return query.filter(marker_criterion).with_entities(
+        column, model.id).first()
+
+
+def page(query, model, limit, after, sort_key, sort_dir):
+    """``query`` ordered by ``sort_key`` (``sort_dir``) and the primary
+    key, starting after the position ``after`` (None: from the start),
+    at most ``limit`` rows (None: all)."""
+    column = getattr(model, sort_key)
+    ascending = sort_dir == 'asc'
+    nullable = sort_key != 'id' and model.__table__.c[sort_key].nullable
+    if after is not None:
+        query = query.filter(_beyond(model, column, after, ascending,
+                                     nullable))
+    query = query.order_by(*_order(query, model, column, ascending,
+                                   nullable))
+    if limit is not None:
+        query = query.limit(limit)
+    return query
+
+
+def _order(query, model, column, ascending, nullable):
+    direction = sa.asc if ascending else sa.desc
+    keys = [direction(model.id)]
+    if column is model.id:
+        return keys
+    key = direction(column)
+    # MariaDB has no NULLS FIRST/LAST; it already puts NULL first
+    # ascending and last descending.
+    if nullable and query.session.get_bind().dialect.name != 'mysql':
+        key = key.nulls_first() if ascending else key.nulls_last()
+    return [key, *keys]
+
+
+def _beyond(model, column, after, ascending, nullable):
+    """Rows strictly after ``after`` = (value, id) in the page order."""
+    value, ident = after
+    later_id = model.id > ident if ascending else model.id < ident
+    if column is model.id:
+        return later_id
+    if value is None:
+        tied = sa.and_(column.is_(None), later_id)
+        # Ascending, every non-NULL value follows the NULLs; descending,
+        # nothing follows them.
+        return sa.or_(tied, column.is_not(None)) if ascending else tied
+    stored = _stored(column)
+    # A bound parameter, also for booleans (SQLAlchemy would turn
+    # ``== True`` into ``IS true`` and refuses ``> True``).
+    value = sa.literal(value, stored.type)
+    later = stored > value if ascending else stored < value
+    criteria = [later, sa.and_(stored == value, later_id)]
+    if nullable and not ascending:
+        criteria.append(column.is_(None))
+    return sa.or_(*criteria)
