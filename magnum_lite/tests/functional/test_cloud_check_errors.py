@@ -103,7 +103,9 @@ class TestCloudCheckErrors(base.FunctionalTestCase):
         self.addCleanup(server.shutdown)
         self.base_url = f'http://127.0.0.1:{server.server_port}'
         self.conf.config(auth_strategy='keystone', group='api')
+        # No credentials are made: the fake driver reaches no Heat.
         self.conf.config(cluster_user_trust=False, group='trust')
+        self.conf.config(auth_mode='noauth', group='heat')
         self.conf.config(timeout=0.5, group='cloud')
 
     def app_with(self, catalog):

@@ -22,11 +22,15 @@ import json
 import sys
 import time
 
+import fixtures
 import testtools
 from testtools import content
 
+from magnum_lite.conductor import cluster_rows
 from magnum_lite.db import api as db_api
 from magnum_lite.db import models
+from magnum_lite.drivers.heat import driver as heat_driver
+from magnum_lite.drivers.heat import stacks as heat_stacks
 from magnum_lite.tests import base
 from magnum_lite.tests.harness import fake_kube
 from magnum_lite.tests.harness import heat as heat_harness
@@ -93,7 +97,7 @@ class TenantStacksTest(creds.CredentialsTestBase):
 
     def _report(self):
         _, total = self.cloud.rss_mib()
-        text = json.dumps({'timings_s': {k: round(v, 1) for k, v in
+        text = json.dumps({'timings_s': {k: round(v, 2) for k, v in
                                          self.timings.items()},
                            'rss_mib_total': total})
         self.addDetail('tenancy', content.text_content(text))
@@ -127,6 +131,31 @@ class TenantStacksTest(creds.CredentialsTestBase):
 
     def stack_trust(self, cluster):
         return db_api.credentials_of(cluster, 'stacks')[0]
+
+    def measure_sync(self, *clusters):
+        """One status-sync poll of ``clusters`` by a new driver: one
+        stack list per project, each through a stack trust; timed cold
+        (each trust's first token) and warm (tokens kept)."""
+        listed = []
+        real = heat_stacks.Stacks.tagged
+
+        def tagged(stacks, tag):
+            listed.append(tag)
+            return real(stacks, tag)
+
+        self.useFixture(fixtures.MockPatchObject(
+            heat_stacks.Stacks, 'tagged', tagged))
+        rows = cluster_rows.load([db_api.cluster_get(c) for c in clusters])
+        driver = heat_driver.HeatDriver()
+        for phase in ('cold', 'warm'):
+            listed.clear()
+            t0 = time.monotonic()
+            observed = driver.poll(None, rows)
+            self.timings[f'sync_poll_2_projects_{phase}'] = \
+                time.monotonic() - t0
+            self.assertEqual(2, len(listed))
+            self.assertEqual(dict.fromkeys(clusters, 'complete'),
+                             {c: o.state for c, o in observed.items()})
 
     def as_user(self, user):
         """Headers for ``user``'s own token."""
@@ -187,6 +216,8 @@ class TenantStacksTest(creds.CredentialsTestBase):
         # one Heat made from the stack trust for its own later work.
         alpha_trusts = self.trusts_of(ALPHA) - trusts_before
         self.assertEqual(3, len(alpha_trusts))
+
+        self.measure_sync(alpha, beta)
 
         # Changes go through the stack trust too.
         self.call('POST', f'/v1/clusters/{alpha}/actions/resize',
