@@ -582,6 +582,16 @@ def cluster_release(cluster_uuid, host):
                  synchronize_session=False)
 
 
+def cluster_release_host(host):
+    """Give back every cluster lock ``host`` holds; returns how many."""
+    model = models.Cluster
+    with _writer() as session:
+        return session.query(model).filter(
+            model.reservation == host
+        ).update({'reservation': None, 'reserved_at': None},
+                 synchronize_session=False)
+
+
 def stats(project_id=None):
     """(number of clusters, number of nodes) of a project or of all."""
     with _reader() as session:

@@ -127,6 +127,8 @@ class Conductor(fixtures.Fixture):
     """A conductor on RabbitMQ with a private topic, fast periodics;
     on the run's vhost unless given another ``transport_url``."""
 
+    host = f'test-{os.getpid()}'
+
     def __init__(self, transport_url=None):
         super().__init__()
         self.transport_url = transport_url
@@ -137,7 +139,7 @@ class Conductor(fixtures.Fixture):
         CONF.set_override('transport_url',
                           self.transport_url or services.transport_url())
         CONF.set_override('topic', topic, 'conductor')
-        CONF.set_override('host', f'test-{os.getpid()}', 'conductor')
+        CONF.set_override('host', self.host, 'conductor')
         CONF.set_override('sync_status_interval', 1, 'conductor')
         CONF.set_override('heartbeat_interval', 1, 'conductor')
         rpc.cleanup()

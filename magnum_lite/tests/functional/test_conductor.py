@@ -1,7 +1,11 @@
 """The conductor over real RabbitMQ: lost casts, dead conductors, stale
 messages."""
 
+from oslo_utils import uuidutils
+
 from magnum_lite.common import states
+from magnum_lite.conductor import hash_ring
+from magnum_lite.conductor import periodics
 from magnum_lite.db import api as db_api
 from magnum_lite.tests import base
 from magnum_lite.tests import fake_driver
@@ -45,6 +49,28 @@ class TestLostWork(base.FunctionalTestCase):
         self._start_conductor()
         self.wait_for(uuid, 'CREATE_COMPLETE')
         self.assertIsNone(db_api.cluster_get(uuid).reservation)
+
+
+class TestRestartedConductor(base.FunctionalTestCase):
+    """A conductor restarted under the same host name."""
+
+    with_conductor = False
+
+    def test_start_releases_the_locks_of_the_previous_run(self):
+        self.conf.config(transport_url=base.services.transport_url())
+        me, owner = base.Conductor.host, 'other-conductor'
+        # A cluster the ring gives to the other conductor, locked by the
+        # previous run of this one (killed in the middle of its work).
+        uuid = next(u for u in iter(uuidutils.generate_uuid, None)
+                    if hash_ring.owner([me, owner], u) == owner)
+        self.cluster_row(uuid=uuid, status=states.CREATING)
+        for host in (me, owner):
+            db_api.service_heartbeat(host, periodics.BINARY)
+        self.assertTrue(db_api.cluster_reserve(uuid, me, db_api.age(60)))
+        self.useFixture(base.Conductor())
+        self.assertIsNone(db_api.cluster_get(uuid).reservation)
+        # So the owner takes it on now, not service_down_time later.
+        self.assertTrue(db_api.cluster_reserve(uuid, owner, db_api.age(60)))
 
 
 class TestStaleMessages(base.FunctionalTestCase):
