@@ -15,6 +15,7 @@ from magnum_lite.cluster import operations
 from magnum_lite.common import context as ml_context
 from magnum_lite.common import exception
 from magnum_lite.common import states
+from magnum_lite.common import status_reason
 from magnum_lite.conductor import certificates
 from magnum_lite.conductor import cluster_lock
 from magnum_lite.conductor import cluster_rows
@@ -139,15 +140,16 @@ def settle(cluster, observation):
         LOG.info('Cluster %s deleted', cluster.uuid)
         return
     succeeded = observation.state == base.COMPLETE
+    reason = status_reason.bounded(observation.reason)
     values = {'status': states.outcome(cluster.status, succeeded),
-              'status_reason': observation.reason,
+              'status_reason': reason,
               'operation_driven_at': None}
     outputs = observation.outputs or {}
     for key in ('api_address', 'coe_version', 'container_version'):
         if outputs.get(key):
             values[key] = outputs[key]
-    updates, gone = _nodegroup_outcomes(cluster, succeeded,
-                                        observation.reason, outputs)
+    updates, gone = _nodegroup_outcomes(cluster, succeeded, reason,
+                                        outputs)
     if succeeded:
         _upgraded(cluster, values, updates)
         # The stack now has the newest credentials: older ones (replaced
@@ -209,14 +211,24 @@ def poll(context, clusters):
         driver.tend(context, group)
         observations = driver.poll(context, group)
         for rows in group:
-            cluster = rows.cluster
-            observation = observations.get(cluster.uuid)
-            if observation is None:
-                continue
-            if _next_step(cluster, observation):
-                drive_stored(context, cluster)
-            else:
-                settle(cluster, observation)
+            observation = observations.get(rows.cluster.uuid)
+            if observation is not None:
+                _carry_on(context, rows.cluster, observation)
+
+
+def _carry_on(context, cluster, observation):
+    """Settle what the driver observed of one cluster, or drive its next
+    step. A failure is logged and left to the next cycle: one cluster
+    that cannot be settled must not hold up the others."""
+    try:
+        if _next_step(cluster, observation):
+            drive_stored(context, cluster)
+        else:
+            settle(cluster, observation)
+    except Exception:
+        LOG.exception('Cluster %s: could not record what its driver '
+                      'observed; the next status sync tries again',
+                      cluster.uuid)
 
 
 def _next_step(cluster, observation):

@@ -1,9 +1,14 @@
 """The conductor over real RabbitMQ: lost casts, dead conductors, stale
 messages."""
 
+import time
+
+import fixtures
+from oslo_db import exception as db_exc
 from oslo_utils import uuidutils
 
 from magnum_lite.common import states
+from magnum_lite.common import status_reason
 from magnum_lite.conductor import hash_ring
 from magnum_lite.conductor import periodics
 from magnum_lite.db import api as db_api
@@ -98,3 +103,56 @@ class TestStaleMessages(base.FunctionalTestCase):
         self.assertEqual(states.UPDATED, db_api.cluster_get(uuid).status)
         self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
         self.wait_for(uuid, None)
+
+
+class TestStatusSync(base.FunctionalTestCase):
+    """One cluster that cannot be settled holds up no other."""
+
+    def setUp(self):
+        super().setUp()
+        self.create_template()
+
+    def _driven(self, uuid):
+        """Wait until the conductor handed the cluster to the driver (so
+        the status sync sees it before any cluster created later)."""
+        deadline = time.monotonic() + 30
+        while ('create', uuid) not in fake_driver.CALLS:
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.1)
+
+    def test_overlong_reason_is_cut_and_the_others_settle(self):
+        # 'é' is two bytes: 80,000 of them are far beyond MariaDB's TEXT.
+        long = self.create_cluster(
+            name='long', wait=False,
+            labels={'fake_fail': 'é' * 100, 'fake_fail_repeat': '800'})
+        self._driven(long)
+        short = self.create_cluster(name='short', wait=False)
+        self.wait_for(short, 'CREATE_COMPLETE')
+        cluster = self.wait_for(long, 'CREATE_FAILED')
+        reason = cluster['status_reason']
+        self.assertTrue(reason.startswith('é' * 1000))
+        note = ' [... cut: the reason had 160000 bytes]'
+        self.assertEqual(note, reason[-len(note):])
+        self.assertLessEqual(len(reason.encode()), status_reason.MAX_BYTES)
+        self.assertEqual({reason}, set(cluster['faults'].values()))
+
+    def test_a_failure_to_settle_is_left_to_the_next_cycle(self):
+        real = db_api.cluster_settle
+        broken = []
+
+        def settle(uuid, *args):
+            if uuid in broken:
+                raise db_exc.DBError('simulated failure to write')
+            return real(uuid, *args)
+
+        self.useFixture(fixtures.MockPatch(
+            'magnum_lite.db.api.cluster_settle', side_effect=settle))
+        stuck = self.create_cluster(name='stuck', wait=False,
+                                    labels={'fake_polls': '1'})
+        broken.append(stuck)
+        self._driven(stuck)
+        self.wait_for(self.create_cluster(name='fine', wait=False),
+                      'CREATE_COMPLETE')
+        self.assertEqual(states.CREATING, db_api.cluster_get(stuck).status)
+        broken.clear()
+        self.wait_for(stuck, 'CREATE_COMPLETE')
