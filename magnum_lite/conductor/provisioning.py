@@ -41,7 +41,9 @@ def drive(context, cluster_uuid, operation, wait=30.0):
     of a cluster to its driver.
 
     A message for an operation the cluster no longer has (it was
-    superseded, e.g. by a delete) is dropped.
+    superseded, e.g. by a delete) is dropped, and so is one for an
+    operation already handed to the driver (a repeated message, a second
+    delete): Heat, told twice, would cancel the work it is doing.
     """
     try:
         with cluster_lock.locked(cluster_uuid, operation.name, wait=wait):
@@ -51,6 +53,11 @@ def drive(context, cluster_uuid, operation, wait=30.0):
                 LOG.info('Dropping %s for cluster %s: it now has %s (%s)',
                          operation.name, cluster_uuid, cluster.operation,
                          cluster.status)
+                return
+            if cluster.operation_driven_at is not None:
+                LOG.info('Dropping %s for cluster %s: its driver has had '
+                         'it since %s', operation.name, cluster_uuid,
+                         cluster.operation_driven_at)
                 return
             _start(context, cluster, operation)
     except exception.ClusterNotFound:

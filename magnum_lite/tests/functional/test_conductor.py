@@ -87,6 +87,20 @@ class TestStaleMessages(base.FunctionalTestCase):
         self.wait_for(uuid, None)
         self.assertEqual(0, self.count(base.models.NodeGroup))
 
+    def test_second_delete_is_accepted_and_not_sent_again(self):
+        self.create_template()
+        uuid = self.create_cluster(wait=False, labels={'fake_polls': '4'})
+        self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
+        deadline = time.monotonic() + 30
+        while ('delete', uuid) not in fake_driver.CALLS:
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.1)
+        # The driver has the delete; a second one (as Magnum, 204) must
+        # not reach it: Heat would cancel the delete under way.
+        self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
+        self.wait_for(uuid, None)
+        self.assertEqual(1, fake_driver.CALLS.count(('delete', uuid)))
+
     def test_failed_create_can_be_retried_and_deleted(self):
         self.create_template()
         uuid = self.create_cluster(wait=False, labels={'fake_fail': 'boom'})
