@@ -66,6 +66,12 @@ def drive(context, cluster_uuid, operation, wait=30.0):
     except exception.ClusterLocked:
         LOG.warning('Cluster %s stays locked; the stuck-work periodic '
                     'will retry %s', cluster_uuid, operation.name)
+    except exception.DatabaseUnavailable:
+        # The claim stays undriven: the stuck-work periodic drives it
+        # again once the database answers (every step is idempotent).
+        LOG.warning('Database unavailable during %s of cluster %s; the '
+                    'stuck-work periodic will retry it', operation.name,
+                    cluster_uuid)
 
 
 def drive_stored(context, cluster, wait=30.0):
@@ -114,6 +120,8 @@ def _start(context, cluster, operation):
     try:
         values = HANDLERS[operation.event](context, driver, cluster,
                                            operation)
+    except exception.DatabaseUnavailable:
+        raise  # not the operation's failure: drive() leaves it for later
     except exception.MagnumLiteError as err:
         LOG.warning('%s of cluster %s failed: %s', operation.name,
                     cluster.uuid, err)

@@ -73,6 +73,8 @@ class Driver(fixtures.Fixture):
         self.addCleanup(registry.get.cache_clear)
         fake_driver.CALLS.clear()
         fake_driver.FAIL_ONCE.clear()
+        fake_driver.HOOKS.clear()
+        self.addCleanup(fake_driver.HOOKS.clear)
 
 
 class TestCase(testtools.TestCase):

@@ -18,11 +18,16 @@ from magnum_lite.drivers import base
 _LOCK = threading.Lock()
 CALLS = []
 FAIL_ONCE = set()
+# Callables a test adds: each is called with every recorded call, in the
+# conductor's thread, before the driver returns.
+HOOKS = []
 
 
 def _record(*call):
     with _LOCK:
         CALLS.append(call)
+    for hook in list(HOOKS):
+        hook(call)
 
 
 class FakeDriver(base.Driver):
