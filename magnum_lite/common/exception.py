@@ -242,5 +242,10 @@ class CloudUnavailable(ServiceUnavailable):
     message = '%(service)s is unavailable: %(reason)s'
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    message = ('The database is unavailable or takes no more connections; '
+               'try again later.')
+
+
 class KubernetesUnavailable(ServiceUnavailable):
     message = 'Kubernetes API %(server)s: %(reason)s'

@@ -33,3 +33,18 @@ def locked(cluster_uuid, purpose, wait=0.0):
         yield
     finally:
         db_api.cluster_release(cluster_uuid, host)
+
+
+def release_previous_run():
+    """Release the locks this conductor's ``host`` holds, at start-up.
+
+    Nothing of this process holds a lock yet, so they are a previous run's
+    (killed or crashed mid-operation). Once this host heartbeats again its
+    locks would count as live, and the clusters the hash ring gives to
+    another conductor would stay locked for good.
+    """
+    host = CONF.conductor.host
+    released = db_api.cluster_release_host(host)
+    if released:
+        LOG.info('Released %d cluster locks a previous run of %s held',
+                 released, host)

@@ -15,6 +15,7 @@ from magnum_lite.cluster import operations
 from magnum_lite.common import context as ml_context
 from magnum_lite.common import exception
 from magnum_lite.common import states
+from magnum_lite.common import status_reason
 from magnum_lite.conductor import certificates
 from magnum_lite.conductor import cluster_lock
 from magnum_lite.conductor import cluster_rows
@@ -40,7 +41,9 @@ def drive(context, cluster_uuid, operation, wait=30.0):
     of a cluster to its driver.
 
     A message for an operation the cluster no longer has (it was
-    superseded, e.g. by a delete) is dropped.
+    superseded, e.g. by a delete) is dropped, and so is one for an
+    operation already handed to the driver (a repeated message, a second
+    delete): Heat, told twice, would cancel the work it is doing.
     """
     try:
         with cluster_lock.locked(cluster_uuid, operation.name, wait=wait):
@@ -51,6 +54,11 @@ def drive(context, cluster_uuid, operation, wait=30.0):
                          operation.name, cluster_uuid, cluster.operation,
                          cluster.status)
                 return
+            if cluster.operation_driven_at is not None:
+                LOG.info('Dropping %s for cluster %s: its driver has had '
+                         'it since %s', operation.name, cluster_uuid,
+                         cluster.operation_driven_at)
+                return
             _start(context, cluster, operation)
     except exception.ClusterNotFound:
         LOG.info('Cluster %s is gone; nothing to %s', cluster_uuid,
@@ -58,6 +66,12 @@ def drive(context, cluster_uuid, operation, wait=30.0):
     except exception.ClusterLocked:
         LOG.warning('Cluster %s stays locked; the stuck-work periodic '
                     'will retry %s', cluster_uuid, operation.name)
+    except exception.DatabaseUnavailable:
+        # The claim stays undriven: the stuck-work periodic drives it
+        # again once the database answers (every step is idempotent).
+        LOG.warning('Database unavailable during %s of cluster %s; the '
+                    'stuck-work periodic will retry it', operation.name,
+                    cluster_uuid)
 
 
 def drive_stored(context, cluster, wait=30.0):
@@ -106,6 +120,8 @@ def _start(context, cluster, operation):
     try:
         values = HANDLERS[operation.event](context, driver, cluster,
                                            operation)
+    except exception.DatabaseUnavailable:
+        raise  # not the operation's failure: drive() leaves it for later
     except exception.MagnumLiteError as err:
         LOG.warning('%s of cluster %s failed: %s', operation.name,
                     cluster.uuid, err)
@@ -139,15 +155,16 @@ def settle(cluster, observation):
         LOG.info('Cluster %s deleted', cluster.uuid)
         return
     succeeded = observation.state == base.COMPLETE
+    reason = status_reason.bounded(observation.reason)
     values = {'status': states.outcome(cluster.status, succeeded),
-              'status_reason': observation.reason,
+              'status_reason': reason,
               'operation_driven_at': None}
     outputs = observation.outputs or {}
     for key in ('api_address', 'coe_version', 'container_version'):
         if outputs.get(key):
             values[key] = outputs[key]
-    updates, gone = _nodegroup_outcomes(cluster, succeeded,
-                                        observation.reason, outputs)
+    updates, gone = _nodegroup_outcomes(cluster, succeeded, reason,
+                                        outputs)
     if succeeded:
         _upgraded(cluster, values, updates)
         # The stack now has the newest credentials: older ones (replaced
@@ -209,14 +226,24 @@ def poll(context, clusters):
         driver.tend(context, group)
         observations = driver.poll(context, group)
         for rows in group:
-            cluster = rows.cluster
-            observation = observations.get(cluster.uuid)
-            if observation is None:
-                continue
-            if _next_step(cluster, observation):
-                drive_stored(context, cluster)
-            else:
-                settle(cluster, observation)
+            observation = observations.get(rows.cluster.uuid)
+            if observation is not None:
+                _carry_on(context, rows.cluster, observation)
+
+
+def _carry_on(context, cluster, observation):
+    """Settle what the driver observed of one cluster, or drive its next
+    step. A failure is logged and left to the next cycle: one cluster
+    that cannot be settled must not hold up the others."""
+    try:
+        if _next_step(cluster, observation):
+            drive_stored(context, cluster)
+        else:
+            settle(cluster, observation)
+    except Exception:
+        LOG.exception('Cluster %s: could not record what its driver '
+                      'observed; the next status sync tries again',
+                      cluster.uuid)
 
 
 def _next_step(cluster, observation):

@@ -8,6 +8,7 @@ import oslo_messaging as messaging
 
 from magnum_lite.cluster import cluster_credentials
 from magnum_lite.common import rpc
+from magnum_lite.conductor import cluster_lock
 from magnum_lite.conductor import manager
 from magnum_lite.conductor import periodics
 from magnum_lite.conf import CONF
@@ -68,6 +69,8 @@ class ConductorService:
             access_policy=messaging.DefaultRPCAccessPolicy)
 
     def start(self):
+        # Before the first heartbeat makes this host's locks live again.
+        cluster_lock.release_previous_run()
         periodics.heartbeat()
         self._server.start()
         for thread in self._threads:

@@ -5,6 +5,7 @@ Functions raise :mod:`magnum_lite.common.exception` errors, never database
 errors, for the cases callers must handle (not found, duplicate, busy).
 """
 
+import contextlib
 import datetime
 import threading
 
@@ -16,6 +17,7 @@ from oslo_utils import uuidutils
 from magnum_lite.common import exception
 from magnum_lite.common import states
 from magnum_lite.conf import CONF
+from magnum_lite.db import availability
 from magnum_lite.db import models
 from magnum_lite.db import pagination
 
@@ -72,12 +74,18 @@ def get_engine():
     return _facade().writer.get_engine()
 
 
+@contextlib.contextmanager
 def _writer():
-    return _facade().writer.using(_Txn())
+    with availability.translated(), \
+            _facade().writer.using(_Txn()) as session:
+        yield session
 
 
+@contextlib.contextmanager
 def _reader():
-    return _facade().reader.using(_Txn())
+    with availability.translated(), \
+            _facade().reader.using(_Txn()) as session:
+        yield session
 
 
 # Generic helpers -------------------------------------------------------------
@@ -583,6 +591,16 @@ def cluster_release(cluster_uuid, host):
     with _writer() as session:
         session.query(model).filter(
             model.uuid == cluster_uuid, model.reservation == host
+        ).update({'reservation': None, 'reserved_at': None},
+                 synchronize_session=False)
+
+
+def cluster_release_host(host):
+    """Give back every cluster lock ``host`` holds; returns how many."""
+    model = models.Cluster
+    with _writer() as session:
+        return session.query(model).filter(
+            model.reservation == host
         ).update({'reservation': None, 'reserved_at': None},
                  synchronize_session=False)
 

@@ -73,6 +73,8 @@ class Driver(fixtures.Fixture):
         self.addCleanup(registry.get.cache_clear)
         fake_driver.CALLS.clear()
         fake_driver.FAIL_ONCE.clear()
+        fake_driver.HOOKS.clear()
+        self.addCleanup(fake_driver.HOOKS.clear)
 
 
 class TestCase(testtools.TestCase):
@@ -127,6 +129,8 @@ class Conductor(fixtures.Fixture):
     """A conductor on RabbitMQ with a private topic, fast periodics;
     on the run's vhost unless given another ``transport_url``."""
 
+    host = f'test-{os.getpid()}'
+
     def __init__(self, transport_url=None):
         super().__init__()
         self.transport_url = transport_url
@@ -137,7 +141,7 @@ class Conductor(fixtures.Fixture):
         CONF.set_override('transport_url',
                           self.transport_url or services.transport_url())
         CONF.set_override('topic', topic, 'conductor')
-        CONF.set_override('host', f'test-{os.getpid()}', 'conductor')
+        CONF.set_override('host', self.host, 'conductor')
         CONF.set_override('sync_status_interval', 1, 'conductor')
         CONF.set_override('heartbeat_interval', 1, 'conductor')
         rpc.cleanup()

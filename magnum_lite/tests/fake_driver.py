@@ -2,10 +2,12 @@
 poll. Lives in tests only; production never falls back to it.
 
 Labels steer it: ``fake_fail=<text>`` makes the deployment fail with that
-reason; ``fake_polls=<n>`` keeps it in progress for n polls; a template
-with ``fake_invalid=<text>`` is refused by ``validate`` (Invalid). A test can
-also put ``(operation, phase)`` in ``FAIL_ONCE``: the next update of that
-operation and phase (``args['phase']``, a CA rotation's) fails once.
+reason (repeated ``fake_fail_repeat=<n>`` times, for reasons longer than
+a label may be); ``fake_polls=<n>`` keeps it in progress for n polls; a
+template with ``fake_invalid=<text>`` is refused by ``validate`` (Invalid).
+A test can also put ``(operation, phase)`` in ``FAIL_ONCE``: the next
+update of that operation and phase (``args['phase']``, a CA rotation's)
+fails once.
 """
 
 import threading
@@ -16,11 +18,16 @@ from magnum_lite.drivers import base
 _LOCK = threading.Lock()
 CALLS = []
 FAIL_ONCE = set()
+# Callables a test adds: each is called with every recorded call, in the
+# conductor's thread, before the driver returns.
+HOOKS = []
 
 
 def _record(*call):
     with _LOCK:
         CALLS.append(call)
+    for hook in list(HOOKS):
+        hook(call)
 
 
 class FakeDriver(base.Driver):
@@ -69,7 +76,8 @@ class FakeDriver(base.Driver):
         if failing:
             return base.Observation(base.FAILED, failing)
         if labels.get('fake_fail'):
-            return base.Observation(base.FAILED, labels['fake_fail'])
+            return base.Observation(base.FAILED, labels['fake_fail'] * int(
+                labels.get('fake_fail_repeat', 1)))
         addresses = {}
         for index, ng in enumerate(rows.nodegroups):
             addresses[ng.uuid] = [f'127.0.{index}.{n + 10}'

@@ -1,7 +1,16 @@
 """The conductor over real RabbitMQ: lost casts, dead conductors, stale
 messages."""
 
+import time
+
+import fixtures
+from oslo_db import exception as db_exc
+from oslo_utils import uuidutils
+
 from magnum_lite.common import states
+from magnum_lite.common import status_reason
+from magnum_lite.conductor import hash_ring
+from magnum_lite.conductor import periodics
 from magnum_lite.db import api as db_api
 from magnum_lite.tests import base
 from magnum_lite.tests import fake_driver
@@ -47,6 +56,28 @@ class TestLostWork(base.FunctionalTestCase):
         self.assertIsNone(db_api.cluster_get(uuid).reservation)
 
 
+class TestRestartedConductor(base.FunctionalTestCase):
+    """A conductor restarted under the same host name."""
+
+    with_conductor = False
+
+    def test_start_releases_the_locks_of_the_previous_run(self):
+        self.conf.config(transport_url=base.services.transport_url())
+        me, owner = base.Conductor.host, 'other-conductor'
+        # A cluster the ring gives to the other conductor, locked by the
+        # previous run of this one (killed in the middle of its work).
+        uuid = next(u for u in iter(uuidutils.generate_uuid, None)
+                    if hash_ring.owner([me, owner], u) == owner)
+        self.cluster_row(uuid=uuid, status=states.CREATING)
+        for host in (me, owner):
+            db_api.service_heartbeat(host, periodics.BINARY)
+        self.assertTrue(db_api.cluster_reserve(uuid, me, db_api.age(60)))
+        self.useFixture(base.Conductor())
+        self.assertIsNone(db_api.cluster_get(uuid).reservation)
+        # So the owner takes it on now, not service_down_time later.
+        self.assertTrue(db_api.cluster_reserve(uuid, owner, db_api.age(60)))
+
+
 class TestStaleMessages(base.FunctionalTestCase):
 
     def test_delete_supersedes_create(self):
@@ -55,6 +86,20 @@ class TestStaleMessages(base.FunctionalTestCase):
         self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
         self.wait_for(uuid, None)
         self.assertEqual(0, self.count(base.models.NodeGroup))
+
+    def test_second_delete_is_accepted_and_not_sent_again(self):
+        self.create_template()
+        uuid = self.create_cluster(wait=False, labels={'fake_polls': '4'})
+        self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
+        deadline = time.monotonic() + 30
+        while ('delete', uuid) not in fake_driver.CALLS:
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.1)
+        # The driver has the delete; a second one (as Magnum, 204) must
+        # not reach it: Heat would cancel the delete under way.
+        self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
+        self.wait_for(uuid, None)
+        self.assertEqual(1, fake_driver.CALLS.count(('delete', uuid)))
 
     def test_failed_create_can_be_retried_and_deleted(self):
         self.create_template()
@@ -72,3 +117,56 @@ class TestStaleMessages(base.FunctionalTestCase):
         self.assertEqual(states.UPDATED, db_api.cluster_get(uuid).status)
         self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
         self.wait_for(uuid, None)
+
+
+class TestStatusSync(base.FunctionalTestCase):
+    """One cluster that cannot be settled holds up no other."""
+
+    def setUp(self):
+        super().setUp()
+        self.create_template()
+
+    def _driven(self, uuid):
+        """Wait until the conductor handed the cluster to the driver (so
+        the status sync sees it before any cluster created later)."""
+        deadline = time.monotonic() + 30
+        while ('create', uuid) not in fake_driver.CALLS:
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.1)
+
+    def test_overlong_reason_is_cut_and_the_others_settle(self):
+        # 'é' is two bytes: 80,000 of them are far beyond MariaDB's TEXT.
+        long = self.create_cluster(
+            name='long', wait=False,
+            labels={'fake_fail': 'é' * 100, 'fake_fail_repeat': '800'})
+        self._driven(long)
+        short = self.create_cluster(name='short', wait=False)
+        self.wait_for(short, 'CREATE_COMPLETE')
+        cluster = self.wait_for(long, 'CREATE_FAILED')
+        reason = cluster['status_reason']
+        self.assertTrue(reason.startswith('é' * 1000))
+        note = ' [... cut: the reason had 160000 bytes]'
+        self.assertEqual(note, reason[-len(note):])
+        self.assertLessEqual(len(reason.encode()), status_reason.MAX_BYTES)
+        self.assertEqual({reason}, set(cluster['faults'].values()))
+
+    def test_a_failure_to_settle_is_left_to_the_next_cycle(self):
+        real = db_api.cluster_settle
+        broken = []
+
+        def settle(uuid, *args):
+            if uuid in broken:
+                raise db_exc.DBError('simulated failure to write')
+            return real(uuid, *args)
+
+        self.useFixture(fixtures.MockPatch(
+            'magnum_lite.db.api.cluster_settle', side_effect=settle))
+        stuck = self.create_cluster(name='stuck', wait=False,
+                                    labels={'fake_polls': '1'})
+        broken.append(stuck)
+        self._driven(stuck)
+        self.wait_for(self.create_cluster(name='fine', wait=False),
+                      'CREATE_COMPLETE')
+        self.assertEqual(states.CREATING, db_api.cluster_get(stuck).status)
+        broken.clear()
+        self.wait_for(stuck, 'CREATE_COMPLETE')

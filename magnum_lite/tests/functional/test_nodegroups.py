@@ -2,8 +2,10 @@
 
 import time
 
+from magnum_lite.db import api as db_api
 from magnum_lite.db import models
 from magnum_lite.tests import base
+from magnum_lite.tests import fake_driver
 
 load_tests = base.load_tests
 
@@ -276,6 +278,26 @@ class TestNodegroups(base.FunctionalTestCase):
         self.assertEqual(b'', response.body)
         self.assert_error(self.settled('extra', None), 404)
         self.assertEqual(2, self.count(models.NodeGroup))
+
+    def test_second_delete_is_accepted_and_not_sent_again(self):
+        self.call('POST', self.path, {'name': 'extra'}, status=202)
+        self.settled('extra', 'CREATE_COMPLETE')
+        # The fake deployment stays in progress while fake_polls lasts.
+        db_api.cluster_update(self.uuid, {'labels': {'fake_polls': '9999'}})
+        self.call('DELETE', f'{self.path}/extra', status=204)
+        deadline = time.monotonic() + 30
+        while not self._deletes():
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.1)
+        self.call('DELETE', f'{self.path}/extra', status=204)
+        self.assertEqual('DELETE_IN_PROGRESS', self.ng('extra').json['status'])
+        db_api.cluster_update(self.uuid, {'labels': {}})
+        self.assert_error(self.settled('extra', None), 404)
+        self.assertEqual(1, len(self._deletes()))
+
+    @staticmethod
+    def _deletes():
+        return [c for c in fake_driver.CALLS if c[0] == 'nodegroup_delete']
 
     def test_cluster_without_api_address(self):
         other = self.create_cluster(name='c2', wait=False,

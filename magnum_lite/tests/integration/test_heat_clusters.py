@@ -379,19 +379,39 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
                     if e[1] == '0' and e[2] == 'UPDATE_IN_PROGRESS' and
                     f'-{group}-' in e[0]])
 
-    def test_injected_failure_is_reported_then_deleted(self):
-        env = {'parameter_defaults': {
-            'simulation_fail': ['OS::Nova::Server:server']}}
-        path = os.path.join(tempfile.mkdtemp(), 'fail.yaml')
+    def simulate(self, **parameter_defaults):
+        """Add an environment of the simulation's knobs (failures,
+        delays: heat-templates/simulation/README.md)."""
+        path = os.path.join(tempfile.mkdtemp(), 'simulate.yaml')
         with open(path, 'w') as f:
-            yaml.safe_dump(env, f)
+            yaml.safe_dump({'parameter_defaults': parameter_defaults}, f)
         self.conf.config(environment_files=[SIMULATION_ENV, path],
                          group='heat')
+
+    def test_injected_failure_is_reported_then_deleted(self):
+        self.simulate(simulation_fail=['OS::Nova::Server:server'])
         self.start_conductor()
         uuid = self.create_cluster(wait=False, master_count=1, node_count=1)
         cluster = self.wait_status(uuid, 'CREATE_FAILED')
         self.assertIn('server', cluster['status_reason'])
         self.assertTrue(cluster['faults'])
+        self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
+        self.wait_status(uuid, None)
+        self.assertEqual([], self.stacks())
+
+    def test_second_delete_while_heat_deletes(self):
+        # Servers take seconds to delete: the second delete comes while
+        # Heat is deleting. Told again, Heat would cancel that delete.
+        self.simulate(simulation_delays={'OS::Nova::Server': 4})
+        self.start_conductor()
+        uuid = self.create_cluster(wait=False, master_count=1, node_count=1)
+        stack_id = self.wait_status(uuid, 'CREATE_COMPLETE')['cluster_id']
+        self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
+        deadline = time.monotonic() + 60
+        while self.client.stacks.get(stack_id).stack_status != \
+                'DELETE_IN_PROGRESS':
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.2)
         self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
         self.wait_status(uuid, None)
         self.assertEqual([], self.stacks())

@@ -296,8 +296,9 @@ def delete(request, ident):
     request.authorize(scope.target_of(cluster))
     if cluster.status in operations.CLUSTER_DELETE.allowed:
         work.claim(cluster.uuid, operations.CLUSTER_DELETE)
-    # Casting again for a cluster already being deleted is harmless and
-    # re-drives a delete whose first message was lost.
+    # Casting again for a cluster already being deleted re-drives a
+    # delete whose first message was lost; the conductor drops it if the
+    # driver already has the delete (Heat would cancel the first).
     work.start(request, operations.CLUSTER_DELETE, cluster.uuid)
     return routing.Reply(None, 204)
 

@@ -242,6 +242,11 @@ def delete(request, cluster_ident, ident):
     if nodegroup.is_default:
         raise exception.InvalidParameterValue(
             err='Deleting a default nodegroup is not supported.')
+    if nodegroup.status == states.DELETING:
+        # Accepted again, as by Magnum, but nothing is sent: the delete
+        # under way ends with the nodegroup gone (and a lost cast is
+        # re-driven by the conductors' stuck-work periodic).
+        return routing.Reply(None, 204)
     work.claim(
         cluster.uuid, operations.NODEGROUP_DELETE,
         args={'nodegroup': nodegroup.uuid},
