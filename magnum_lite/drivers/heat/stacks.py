@@ -44,7 +44,12 @@ class Stacks:
         self.call(self.client.stacks.update, name, **arguments)
 
     def delete(self, name):
-        """Delete a stack; one already gone is fine."""
+        """Delete a stack; one already gone is fine, and one Heat is
+        deleting is left to it: a second delete would cancel the first
+        (DELETE_FAILED, "Stack DELETE cancelled")."""
+        current = self.find(name)
+        if current is None or current.stack_status == 'DELETE_IN_PROGRESS':
+            return
         try:
             self.client.stacks.delete(name)
         except heat.NOT_FOUND:

@@ -1,0 +1,45 @@
+"""The driver's Heat calls (drivers/heat/stacks.py)."""
+
+import types
+from unittest import mock
+
+import testtools
+from heatclient import exc as heat_exc
+
+from magnum_lite.drivers.heat import client as heat
+from magnum_lite.drivers.heat import stacks as heat_stacks
+
+
+def _client(status=None):
+    client = mock.Mock()
+    if status is None:
+        client.stacks.get.side_effect = heat_exc.HTTPNotFound()
+    else:
+        client.stacks.get.return_value = types.SimpleNamespace(
+            stack_status=status)
+    return client
+
+
+class DeleteTest(testtools.TestCase):
+
+    def test_a_stack_is_deleted(self):
+        client = _client('UPDATE_FAILED')
+        heat_stacks.Stacks(client).delete('ml-c1')
+        client.stacks.delete.assert_called_once_with('ml-c1')
+
+    def test_a_stack_heat_is_deleting_is_left_to_it(self):
+        # A second delete would cancel the first.
+        client = _client('DELETE_IN_PROGRESS')
+        heat_stacks.Stacks(client).delete('ml-c1')
+        client.stacks.delete.assert_not_called()
+
+    def test_a_stack_that_is_gone_is_fine(self):
+        client = _client()
+        heat_stacks.Stacks(client).delete('ml-c1')
+        client.stacks.delete.assert_not_called()
+
+    def test_heat_errors_are_ours(self):
+        client = _client('CREATE_COMPLETE')
+        client.stacks.delete.side_effect = heat_exc.HTTPServiceUnavailable()
+        self.assertRaises(heat.HeatUnavailable,
+                          heat_stacks.Stacks(client).delete, 'ml-c1')
