@@ -230,12 +230,14 @@ class FunctionalTestCase(DbTestCase):
             return self.wait_for(uuid, 'CREATE_COMPLETE')
         return uuid
 
-    def wait_for(self, uuid, *statuses, timeout=30):
+    def wait_for(self, uuid, *statuses, timeout=30, headers=None,
+                 interval=0.2):
         """Poll GET /v1/clusters/<uuid> until its status is one of
         ``statuses`` (``None``: until it is gone)."""
         deadline = time.monotonic() + timeout
         while True:
-            response = self.call('GET', f'/v1/clusters/{uuid}', status='*')
+            response = self.call('GET', f'/v1/clusters/{uuid}', status='*',
+                                 headers=headers)
             body = None if response.status_int == 404 else response.json
             current = body and body['status']
             if current in statuses:
@@ -245,4 +247,4 @@ class FunctionalTestCase(DbTestCase):
                 reason = body and body.get('status_reason')
                 self.fail(f'cluster {uuid} is {current} ({reason}), not '
                           f'{statuses}')
-            time.sleep(0.2)
+            time.sleep(interval)

@@ -172,20 +172,8 @@ class TenantStacksTest(creds.CredentialsTestBase):
         return {'X-Auth-Token': self.cloud.keystone.token(user)}
 
     def wait_as(self, user, uuid, *statuses):
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            response = self.call('GET', f'/v1/clusters/{uuid}', status='*',
-                                 headers=self.as_user(user))
-            body = None if response.status_int == 404 else response.json
-            current = body and body['status']
-            if current in statuses:
-                return body
-            if time.monotonic() > deadline or (
-                    current and current.endswith('FAILED')):
-                self.fail(f'cluster {uuid} is {current} '
-                          f'({body and body.get("status_reason")}), not '
-                          f'{statuses}')
-            time.sleep(1)
+        return self.wait_for(uuid, *statuses, timeout=TIMEOUT,
+                             headers=self.as_user(user), interval=1)
 
     # The test ----------------------------------------------------------
 
