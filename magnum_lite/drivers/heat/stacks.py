@@ -12,7 +12,8 @@ LOG = logging.getLogger(__name__)
 
 
 class Stacks:
-    """Stack calls with heatclient's errors as ``HeatUnavailable``.
+    """Stack calls with heatclient's errors as ours (``HeatRefused``,
+    ``HeatUnavailable``).
     ``client`` is the python-heatclient client, for the modules that
     work on resources and hooks (drains, repairs)."""
 

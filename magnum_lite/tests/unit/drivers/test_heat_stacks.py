@@ -5,6 +5,7 @@ from unittest import mock
 
 import testtools
 from heatclient import exc as heat_exc
+from keystoneauth1 import exceptions as ks_exc
 
 from magnum_lite.drivers.heat import client as heat
 from magnum_lite.drivers.heat import stacks as heat_stacks
@@ -43,3 +44,20 @@ class DeleteTest(testtools.TestCase):
         client.stacks.delete.side_effect = heat_exc.HTTPServiceUnavailable()
         self.assertRaises(heat.HeatUnavailable,
                           heat_stacks.Stacks(client).delete, 'ml-c1')
+
+    def test_a_refusal_is_not_an_outage(self):
+        client = _client('CREATE_COMPLETE')
+        client.stacks.delete.side_effect = heat_exc.HTTPBadRequest(
+            '{"error": {"message": "Property error: flavor"}}')
+        err = self.assertRaises(heat.HeatRefused,
+                                heat_stacks.Stacks(client).delete, 'ml-c1')
+        self.assertIn('Heat refused the request: 400', str(err))
+        self.assertIn('Property error: flavor', str(err))
+
+    def test_keystone_answers_sort_the_same_way(self):
+        self.assertIsInstance(heat.translate(ks_exc.Unauthorized()),
+                              heat.HeatRefused)
+        self.assertIsInstance(heat.translate(ks_exc.ConnectFailure()),
+                              heat.HeatUnavailable)
+        self.assertIsInstance(heat.translate(ks_exc.ServiceUnavailable()),
+                              heat.HeatUnavailable)
