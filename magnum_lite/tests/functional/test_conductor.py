@@ -7,6 +7,7 @@ import fixtures
 from oslo_db import exception as db_exc
 from oslo_utils import uuidutils
 
+from magnum_lite.common import exception
 from magnum_lite.common import states
 from magnum_lite.common import status_reason
 from magnum_lite.conductor import hash_ring
@@ -54,6 +55,49 @@ class TestLostWork(base.FunctionalTestCase):
         self._start_conductor()
         self.wait_for(uuid, 'CREATE_COMPLETE')
         self.assertIsNone(db_api.cluster_get(uuid).reservation)
+
+
+class TestServiceOutage(base.FunctionalTestCase):
+    """Heat (or Keystone) not answering when a step starts: the cluster
+    waits in progress, saying why, instead of failing."""
+
+    with_conductor = False
+
+    def setUp(self):
+        super().setUp()
+        self.conf.config(transport_url=base.services.transport_url())
+        self.conf.config(redrive_after=1, redrive_interval=1,
+                         group='conductor')
+        self.create_template()
+        self.outage = {'create': 2}
+        fake_driver.HOOKS.append(self._down)
+        self.addCleanup(fake_driver.HOOKS.remove, self._down)
+
+    def _down(self, call):
+        if self.outage.get(call[0], 0) > 0:
+            self.outage[call[0]] -= 1
+            raise exception.ServiceUnavailable(reason='Heat is down')
+
+    def test_create_waits_for_heat_then_completes(self):
+        seen = []
+        fake_driver.HOOKS.append(lambda call: seen.append(
+            db_api.cluster_get(call[1]).status_reason)
+            if call[0] == 'create' else None)
+        self.useFixture(base.Conductor())
+        uuid = self.create_cluster(wait=False)
+        cluster = self.wait_for(uuid, 'CREATE_COMPLETE')
+        creates = [c for c in fake_driver.CALLS if c[0] == 'create']
+        self.assertEqual(3, len(creates))
+        # The retries saw the outage's reason; the outcome replaced it.
+        self.assertIn('Heat is down; retrying every 1 s', seen[-1])
+        self.assertEqual('Stack completed', cluster['status_reason'])
+
+    def test_create_fails_once_patience_runs_out(self):
+        self.conf.config(outage_patience=0, group='conductor')
+        self.useFixture(base.Conductor())
+        uuid = self.create_cluster(wait=False)
+        cluster = self.wait_for(uuid, 'CREATE_FAILED')
+        self.assertIn('Heat is down (gave up after', cluster['status_reason'])
 
 
 class TestRestartedConductor(base.FunctionalTestCase):

@@ -8,6 +8,7 @@ from heatclient import exc as heat_exc
 from keystoneauth1 import exceptions as ks_exc
 
 from magnum_lite.drivers.heat import client as heat
+from magnum_lite.drivers.heat import driver
 from magnum_lite.drivers.heat import stacks as heat_stacks
 
 
@@ -61,3 +62,14 @@ class DeleteTest(testtools.TestCase):
                               heat.HeatUnavailable)
         self.assertIsInstance(heat.translate(ks_exc.ServiceUnavailable()),
                               heat.HeatUnavailable)
+
+
+class TestRetriedUpdate(testtools.TestCase):
+    """The driver's update step, driven again after Heat's answer was
+    lost (the stuck-work periodic after an outage)."""
+
+    def test_an_update_heat_is_doing_is_not_sent_again(self):
+        client = _client('UPDATE_IN_PROGRESS')
+        driver.HeatDriver._update(heat_stacks.Stacks(client), 'ml-c1',
+                                  None, {}, None, None)
+        client.stacks.update.assert_not_called()
