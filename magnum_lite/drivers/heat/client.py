@@ -77,3 +77,4 @@ def translate(err):
 ERRORS = (heat_exc.BaseException, heat_exc.HTTPException,
           ks_exc.ClientException)
 NOT_FOUND = heat_exc.HTTPNotFound
+CONFLICT = heat_exc.HTTPConflict

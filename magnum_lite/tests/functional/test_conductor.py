@@ -7,7 +7,9 @@ import fixtures
 from oslo_db import exception as db_exc
 from oslo_utils import uuidutils
 
+from magnum_lite.api import work
 from magnum_lite.common import exception
+from magnum_lite.common import rpc
 from magnum_lite.common import states
 from magnum_lite.common import status_reason
 from magnum_lite.conductor import hash_ring
@@ -15,6 +17,7 @@ from magnum_lite.conductor import periodics
 from magnum_lite.db import api as db_api
 from magnum_lite.tests import base
 from magnum_lite.tests import fake_driver
+from magnum_lite.tests.harness import heat as heat_harness
 
 load_tests = base.load_tests
 
@@ -44,6 +47,26 @@ class TestLostWork(base.FunctionalTestCase):
         self.assertEqual(3, len(cluster['master_addresses']))
         creates = [c for c in fake_driver.CALLS if c[0] == 'create']
         self.assertEqual([('create', uuid)], creates)
+
+    def test_create_while_the_broker_is_down(self):
+        # A cast to a broker that does not answer is given up at once
+        # (oslo.messaging would retry it for ever, holding the request).
+        rpc.cleanup()
+        work.reset()
+        self.conf.config(transport_url='rabbit://guest:guest@127.0.0.1:'
+                         f'{heat_harness.heatctl.local.free_port()}/')
+        self.addCleanup(rpc.cleanup)
+        self.addCleanup(work.reset)
+        t0 = time.monotonic()
+        uuid = self.create_cluster(wait=False)
+        self.assertLess(time.monotonic() - t0, 20)
+        rpc.cleanup()
+        work.reset()
+        self.conf.config(transport_url=base.services.transport_url())
+        self._start_conductor()
+        self.wait_for(uuid, 'CREATE_COMPLETE')
+        self.assertEqual([('create', uuid)], [
+            c for c in fake_driver.CALLS if c[0] == 'create'])
 
     def test_lock_of_dead_conductor_is_broken(self):
         uuid = self.create_cluster(wait=False)

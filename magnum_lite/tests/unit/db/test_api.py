@@ -116,6 +116,8 @@ class TestLocks(base.DbTestCase):
         cut_off = db_api.age(60)
         self.assertTrue(db_api.cluster_reserve(cluster.uuid, 'a', cut_off))
         self.assertFalse(db_api.cluster_reserve(cluster.uuid, 'b', cut_off))
+        # Also against another thread of the same conductor.
+        self.assertFalse(db_api.cluster_reserve(cluster.uuid, 'a', cut_off))
         db_api.cluster_release(cluster.uuid, 'a')
         self.assertTrue(db_api.cluster_reserve(cluster.uuid, 'b', cut_off))
 

@@ -64,6 +64,17 @@ class DeleteTest(testtools.TestCase):
                               heat.HeatUnavailable)
 
 
+class TestRetriedCreate(testtools.TestCase):
+
+    def test_a_stack_heat_stored_after_a_lost_answer_is_taken(self):
+        client = _client('CREATE_IN_PROGRESS')
+        client.stacks.get.return_value.id = 'stack-1'
+        client.stacks.create.side_effect = heat_exc.HTTPConflict(
+            'The Stack (ml-c1) already exists.')
+        self.assertEqual('stack-1', heat_stacks.Stacks(client).create(
+            stack_name='ml-c1'))
+
+
 class TestRetriedUpdate(testtools.TestCase):
     """The driver's update step, driven again after Heat's answer was
     lost (the stuck-work periodic after an outage)."""
