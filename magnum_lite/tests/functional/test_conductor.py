@@ -1,6 +1,8 @@
 """The conductor over real RabbitMQ: lost casts, dead conductors, stale
 messages."""
 
+import logging
+import os
 import time
 
 import fixtures
@@ -18,8 +20,11 @@ from magnum_lite.db import api as db_api
 from magnum_lite.tests import base
 from magnum_lite.tests import fake_driver
 from magnum_lite.tests.harness import heat as heat_harness
+from magnum_lite.tests.harness import rabbitmq
 
 load_tests = base.load_tests
+# How long the broker stays down (the fault suite's soak runs longer).
+OUTAGE = int(os.environ.get('MAGNUM_LITE_BROKER_OUTAGE', '10'))
 
 
 class TestLostWork(base.FunctionalTestCase):
@@ -121,6 +126,67 @@ class TestServiceOutage(base.FunctionalTestCase):
         uuid = self.create_cluster(wait=False)
         cluster = self.wait_for(uuid, 'CREATE_FAILED')
         self.assertIn('Heat is down (gave up after', cluster['status_reason'])
+
+
+class TestBrokerRestart(base.FunctionalTestCase):
+    """RabbitMQ (a node of the test's own) stopped while operations are
+    in flight and while new ones are asked for, then started again: every
+    operation completes once, and the conductor's RPC server reconnects.
+    """
+
+    scenarios = [('mysql', {'backend': 'mysql'})]
+    with_conductor = False
+
+    def setUp(self):
+        super().setUp()
+        self.broker = self.useFixture(rabbitmq.PrivateRabbit())
+        self.conf.config(transport_url=self.broker.url)
+        self.conf.config(redrive_after=15, redrive_interval=1,
+                         group='conductor')
+        self.create_template()
+        self.useFixture(base.Conductor(transport_url=self.broker.url))
+        self.redrives = self.useFixture(fixtures.FakeLogger(
+            name=periodics.__name__, level=logging.INFO))
+
+    def _timed(self, method, path, body=None, status=None):
+        t0 = time.monotonic()
+        response = self.call(method, path, body, status=status)
+        # Not a timing target: a cast that never gives up holds the
+        # request for as long as the broker is down.
+        self.assertLess(time.monotonic() - t0, 20)
+        return response
+
+    def test_operations_survive_a_broker_restart(self):
+        resized = self.create_cluster(name='resized', node_count=1)['uuid']
+        deleted = self.create_cluster(name='deleted')['uuid']
+        building = self.create_cluster(name='building', wait=False,
+                                       labels={'fake_polls': '8'})
+        self.broker.stop()
+        self._timed('POST', f'/v1/clusters/{resized}/actions/resize',
+                    {'node_count': 3})
+        self._timed('DELETE', f'/v1/clusters/{deleted}', status=204)
+        created = self._timed('POST', '/v1/clusters', {
+            'name': 'created', 'cluster_template_id': 'tpl',
+            'master_count': 1, 'node_count': 1}).json['uuid']
+        time.sleep(OUTAGE)
+        self.broker.start()
+        self.assertEqual(3, self.wait_for(resized, 'UPDATE_COMPLETE',
+                                          timeout=120)['node_count'])
+        self.wait_for(deleted, None, timeout=120)
+        for uuid in (building, created):
+            self.wait_for(uuid, 'CREATE_COMPLETE', timeout=120)
+        calls = [c[:2] for c in fake_driver.CALLS
+                 if c[0] in ('create', 'delete')]
+        for call in (('create', building), ('create', created),
+                     ('delete', deleted)):
+            self.assertEqual(1, calls.count(call), call)
+        # Casts reach the conductor again: a new create is not left to
+        # the stuck-work periodic.
+        after = self.create_cluster(name='after', wait=False)
+        self.wait_for(after, 'CREATE_COMPLETE', timeout=60)
+        self.assertIn(f'Re-driving cluster_create of cluster {created}',
+                      self.redrives.output)
+        self.assertNotIn(after, self.redrives.output)
 
 
 class TestRestartedConductor(base.FunctionalTestCase):
