@@ -5,8 +5,10 @@ import socket
 import threading
 
 import oslo_messaging as messaging
+from oslo_db import exception as db_exc
 
 from magnum_lite.cluster import cluster_credentials
+from magnum_lite.common import exception
 from magnum_lite.common import rpc
 from magnum_lite.conductor import cluster_lock
 from magnum_lite.conductor import manager
@@ -34,6 +36,12 @@ class _Periodic(threading.Thread):
         while not self.stop.is_set():
             try:
                 self.job()
+            except (exception.DatabaseUnavailable,
+                    db_exc.DBConnectionError) as err:
+                # An outage, not a bug: one line per cycle, no traceback.
+                LOG.warning('Periodic job %s: the database is unavailable '
+                            '(%s); next try in %s s', self.name,
+                            type(err).__name__, self.interval)
             except Exception:
                 LOG.exception('Periodic job %s failed', self.name)
             self.wake.wait(self.interval)

@@ -569,9 +569,9 @@ def clusters_in_progress(driven, claimed_before=None):
 def cluster_reserve(cluster_uuid, host, stale_before):
     """Take the cluster lock for conductor ``host``. A lock held by a
     conductor whose heartbeat is older than ``stale_before`` is broken.
-    Returns whether the lock was taken. Exclusive even within ``host``:
-    its RPC handlers and periodics are threads that must not work on one
-    cluster at once (a previous run's locks are released at start)."""
+    Returns whether the lock was taken. ``host`` takes a lock it holds
+    already: one it failed to release (the database went away) is not
+    lost to it; its threads exclude each other in cluster_lock."""
     model = models.Cluster
     service = models.ConductorService
     live_hosts = sa.select(service.host).where(
@@ -580,6 +580,7 @@ def cluster_reserve(cluster_uuid, host, stale_before):
         taken = session.query(model).filter(
             model.uuid == cluster_uuid,
             sa.or_(model.reservation.is_(None),
+                   model.reservation == host,
                    model.reservation.not_in(live_hosts))
         ).update({'reservation': host, 'reserved_at': _now()},
                  synchronize_session=False)
