@@ -163,6 +163,18 @@ class KeystoneHarness(_Base):
         self.state = None
         self.state_dir = None
 
+    def pause(self):
+        """Stop Keystone but keep its state: an outage."""
+        keystonectl.stop(self.state_dir)
+
+    def resume(self):
+        """Start Keystone again after :meth:`pause`: same port, database
+        and keys (tokens issued before still validate)."""
+        self.state = keystonectl.start(
+            self.state_dir, port=self.state['port'], venv=self.venv,
+            debug=self.debug, timeout=self.start_timeout,
+            preexec_fn=_die_with_parent)
+
     def _setUp(self):
         self.start()
         self.addCleanup(self.stop)
