@@ -92,8 +92,9 @@ class Monitor:
     def _settle(self, cluster, found, now):
         """Decide and, if it changed, write one cluster's health; returns
         1 for a write, else 0."""
+        silence = found is None
         with self._lock:
-            if found is not None:
+            if not silence:
                 self._last_ok[cluster.uuid] = now
                 self._unreachable_since.pop(cluster.uuid, None)
                 reported_at = now
@@ -107,10 +108,13 @@ class Monitor:
         if found is None or not found.differs(cluster.health_status,
                                               cluster.health_status_reason):
             return 0
+        # A report that came in during the cycle beats silence.
+        if not db_api.cluster_health_update(
+                cluster.uuid, found.status, found.reason, reported_at,
+                unless_reported=silence):
+            return 0
         LOG.info('Cluster %s is %s: %s', cluster.uuid, found.status,
                  found.reason)
-        db_api.cluster_health_update(cluster.uuid, found.status,
-                                     found.reason, reported_at)
         return 1
 
     def _last_report(self, cluster):

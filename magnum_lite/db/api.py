@@ -575,17 +575,24 @@ def clusters_with_status(statuses):
             model.status.in_(sorted(statuses))).order_by(model.id).all()
 
 
-def cluster_health_update(cluster_uuid, status, reason, reported_at):
+def cluster_health_update(cluster_uuid, status, reason, reported_at,
+                          unless_reported=False):
     """Store a cluster's health (``health_status``,
-    ``health_status_reason``) and when it was reported. Returns whether
-    the cluster still exists."""
+    ``health_status_reason``) and when it was reported. With
+    ``unless_reported``, only while ``health_reported_at`` is still
+    ``reported_at`` (no report came in since it was read). Returns
+    whether a row was updated."""
     model = models.Cluster
     with _writer() as session:
-        return session.query(model).filter(
-            model.uuid == cluster_uuid).update(
-                {'health_status': status, 'health_status_reason': reason,
-                 'health_reported_at': reported_at},
-                synchronize_session=False) == 1
+        query = session.query(model).filter(model.uuid == cluster_uuid)
+        if unless_reported:
+            query = query.filter(
+                model.health_reported_at.is_(None) if reported_at is None
+                else model.health_reported_at == reported_at)
+        return query.update(
+            {'health_status': status, 'health_status_reason': reason,
+             'health_reported_at': reported_at},
+            synchronize_session=False) == 1
 
 
 def cluster_reserve(cluster_uuid, host, stale_before):

@@ -200,6 +200,25 @@ class TestHealthChecks(HealthTestCase):
                           'report': f'none since {again.isoformat()}Z'},
                          reason)
 
+    def test_a_report_during_the_cycle_beats_silence(self):
+        uuid = self.create_cluster(master_count=1, node_count=1)['uuid']
+        db_api.cluster_update(uuid, {'api_address': CLOSED})
+        reporting = []
+
+        def observe(cluster, certificates):
+            if reporting:   # the cluster reports while it is checked
+                self.call('PATCH', f'/v1/clusters/{uuid}', [
+                    {'op': 'replace', 'path': '/health_status',
+                     'value': 'UNHEALTHY'}], version='1.10', status=202)
+            return health.observe(cluster, certificates)
+
+        monitor = health.Monitor(observe=observe, clock=self.clock)
+        self.assertEqual(0, periodics.check_health(monitor).written)
+        self.later = 120
+        reporting.append(True)
+        self.assertEqual(0, periodics.check_health(monitor).written)
+        self.assertEqual('UNHEALTHY', self.health(uuid)[0])
+
     def test_each_cluster_checked_by_one_conductor(self):
         """Three live conductors (the fixture's and A and B): in a cycle
         of each, every cluster's API is read exactly once."""
