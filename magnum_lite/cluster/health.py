@@ -59,15 +59,19 @@ def _api_text(ready, text):
     return f'not ready: {detail}'[:MAX_VALUE]
 
 
-def assess(ready, readyz_text, nodes):
+def assess(ready, readyz_text, nodes, expected=0):
     """The :class:`Health` of a reachable cluster: ``ready`` and
     ``readyz_text`` are what ``/readyz`` answered, ``nodes`` the Node
-    objects. Healthy when the API is ready, there is a node, and every
-    node is Ready with no pressure and its network available."""
+    objects, ``expected`` how many nodes its nodegroups have. Healthy
+    when the API is ready, there is a node, no fewer than expected, and
+    every node is Ready with no pressure and its network available."""
     reason = {API: _api_text(ready, readyz_text)}
-    healthy = ready and bool(nodes)
+    healthy = ready and bool(nodes) and len(nodes) >= expected
     if not nodes:
         reason['nodes'] = 'none registered'
+    elif len(nodes) < expected:
+        # A server whose kubelet never registered (or was deleted).
+        reason['nodes'] = f'{len(nodes)} of {expected} registered'
     for node in nodes:
         name = node['metadata']['name']
         for kind, status in _node_conditions(node).items():

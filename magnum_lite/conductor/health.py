@@ -41,19 +41,42 @@ class Cycle:
     written: int = 0
 
 
+@dataclasses.dataclass(frozen=True)
+class Facts:
+    """What a cluster's API said: ``/readyz`` (``ready``, ``text``) and
+    its Node objects."""
+
+    ready: bool
+    text: str
+    nodes: list
+
+
 def observe(cluster, certificates):
-    """The :class:`cluster.health.Health` of a reachable cluster, or None
-    when its API cannot be reached (or answers the node list with an
-    error)."""
+    """The :class:`Facts` of a reachable cluster, or None when its API
+    cannot be reached (or answers the node list with an error)."""
     try:
         with kubernetes_access.connect(
                 cluster, certificates, timeout=CONF.health.timeout) as kube:
             ready, text = kube.readyz()
-            nodes = kube.list_nodes()
+            return Facts(ready, text, kube.list_nodes())
     except exception.KubernetesUnavailable as err:
         LOG.debug('Health of cluster %s: %s', cluster.uuid, err)
         return None
-    return health.assess(ready, text, nodes)
+
+
+def _assess(facts, expected):
+    """The health of what was seen of a cluster; None if nothing was."""
+    if facts is None:
+        return None
+    return health.assess(facts.ready, facts.text, facts.nodes, expected)
+
+
+def _expected_nodes(cluster_uuids):
+    """{cluster uuid: the node count of all its nodegroups}."""
+    nodegroups = db_api.nodegroups_by_cluster(cluster_uuids,
+                                              columns=('node_count',))
+    return {uuid: sum(ng.node_count for ng in rows)
+            for uuid, rows in nodegroups.items()}
 
 
 class Monitor:
@@ -62,8 +85,9 @@ class Monitor:
     that a silent cluster turns UNKNOWN only after ``report_timeout``."""
 
     def __init__(self, observe=observe, clock=timeutils.utcnow):
-        """``observe(cluster, certificates)`` reads one cluster (see
-        :func:`observe`); ``clock()`` is now, naive UTC."""
+        """``observe(cluster, certificates)`` reads one cluster's
+        :class:`Facts` (see :func:`observe`); ``clock()`` is now, naive
+        UTC."""
         self._observe = observe
         self._clock = clock
         self._lock = threading.Lock()
@@ -75,16 +99,19 @@ class Monitor:
         health of those whose health changed. Returns a :class:`Cycle`."""
         if not clusters:
             return Cycle()
-        certificates = db_api.certificates_by_cluster(
-            [c.uuid for c in clusters])
+        uuids = [c.uuid for c in clusters]
+        certificates = db_api.certificates_by_cluster(uuids)
+        expected = _expected_nodes(uuids)
         workers = min(CONF.health.workers, len(clusters))
         with concurrent.futures.ThreadPoolExecutor(workers) as pool:
             seen = list(pool.map(
                 lambda c: self._observe(c, certificates[c.uuid]), clusters))
         # To the second, as the database keeps report times.
         now = self._clock().replace(microsecond=0)
-        written = sum(self._settle(cluster, found, now)
-                      for cluster, found in zip(clusters, seen, strict=True))
+        written = sum(
+            self._settle(cluster, _assess(facts, expected[cluster.uuid]),
+                         now)
+            for cluster, facts in zip(clusters, seen, strict=True))
         self._forget_others({c.uuid for c in clusters})
         return Cycle(len(clusters), sum(s is not None for s in seen),
                      written)

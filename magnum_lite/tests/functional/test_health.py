@@ -140,6 +140,14 @@ class TestHealthChecks(HealthTestCase):
         self.cycle()
         self.assertEqual('HEALTHY', self.health(uuid)[0])
 
+        # A server of the nodegroups whose node is not registered.
+        del kube.nodes['w1']
+        self.cycle()
+        status, reason = self.health(uuid)
+        self.assertEqual(('UNHEALTHY', '2 of 3 registered'),
+                         (status, reason['nodes']))
+        self.assertNotIn('w1.Ready', reason)
+
     def test_unreachable_turns_unknown_after_report_timeout(self):
         self.conf.config(report_timeout=1, group='health')
         uuid, kube = self.cluster_with_api()
