@@ -48,10 +48,12 @@ class HealthTestCase(base.FunctionalTestCase):
     with_conductor = False
     health_interval = 0
 
+    health_enabled = True
+
     def setUp(self):
         super().setUp()
         self.conf.config(interval=self.health_interval, report_timeout=60,
-                         group='health')
+                         enabled=self.health_enabled, group='health')
         self.useFixture(base.Conductor())
         self.create_template()
         self.later = 0       # seconds the monitor's clock is ahead
@@ -272,3 +274,17 @@ class TestHealthPeriodic(HealthTestCase):
         self.assertEqual('False', self.health(uuid)[1]['w1.Ready'])
         kube.nodes['w1'].conditions['Ready'] = 'True'
         self.wait_health(uuid, 'HEALTHY', self.health_interval + 1)
+
+
+class TestHealthDisabled(HealthTestCase):
+    """``[health] enabled = false``: no conductor reads any cluster."""
+
+    scenarios = [('sqlite', {'backend': 'sqlite'})]
+    health_interval = 1
+    health_enabled = False
+
+    def test_no_checks(self):
+        uuid, kube = self.cluster_with_api()
+        time.sleep(2.5)
+        self.assertEqual([], kube.requests)
+        self.assertIsNone(self.health(uuid)[0])
