@@ -1,5 +1,6 @@
 """The conductor service: RPC server, heartbeat and periodic jobs."""
 
+import functools
 import logging
 import socket
 import threading
@@ -11,6 +12,7 @@ from magnum_lite.cluster import cluster_credentials
 from magnum_lite.common import exception
 from magnum_lite.common import rpc
 from magnum_lite.conductor import cluster_lock
+from magnum_lite.conductor import health
 from magnum_lite.conductor import manager
 from magnum_lite.conductor import periodics
 from magnum_lite.conf import CONF
@@ -63,6 +65,10 @@ class ConductorService:
                       CONF.conductor.sync_status_interval, self._stop),
             _Periodic('redrive_stuck', periodics.redrive_stuck,
                       CONF.conductor.redrive_interval, self._stop),
+            _Periodic('check_health', functools.partial(
+                periodics.check_health, health.Monitor()),
+                CONF.health.interval if CONF.health.enabled else 0,
+                self._stop),
         ]
         self._threads = [t for t in self._threads if t.interval > 0]
         sync = next((t for t in self._threads if t.name == 'sync_status'),

@@ -263,6 +263,24 @@ class KeystoneHarness(_Base):
         return self.session(user, project=project, domain=domain,
                             trust_id=trust_id).get_token()
 
+    def cluster_token(self, cluster_uuid):
+        """A token of a cluster's own credential: its trustee through the
+        trust the conductor made at create (read from the database of
+        the calling test, whose encryption key it shares)."""
+        from keystoneauth1 import session as ks_session
+        from keystoneauth1.identity import v3
+
+        from magnum_lite.cluster import cluster_credentials
+
+        values = cluster_credentials.heat_values(cluster_uuid)
+        if 'trust_id' not in values:
+            raise AssertionError(f'cluster {cluster_uuid} has no trust')
+        auth = v3.Password(auth_url=self.url,
+                           user_id=values['trustee_user_id'],
+                           password=values['trustee_password'],
+                           trust_id=values['trust_id'])
+        return ks_session.Session(auth=auth).get_token()
+
     def admin_session(self):
         """Cloud admin: user ``admin`` on project ``admin``."""
         from keystoneauth1 import session as ks_session
