@@ -180,8 +180,14 @@ class TestBrokerRestart(base.FunctionalTestCase):
         for call in (('create', building), ('create', created),
                      ('delete', deleted)):
             self.assertEqual(1, calls.count(call), call)
-        # Casts reach the conductor again: a new create is not left to
-        # the stuck-work periodic.
+        # Once its RPC server consumes again (it reconnects with a
+        # growing back-off), casts reach the conductor: a new create is
+        # not left to the stuck-work periodic.
+        topic = self.conf.conf.conductor.topic
+        deadline = time.monotonic() + 60
+        while not self.broker.consumers(topic):
+            self.assertLess(time.monotonic(), deadline, 'no consumer')
+            time.sleep(1)
         after = self.create_cluster(name='after', wait=False)
         self.wait_for(after, 'CREATE_COMPLETE', timeout=60)
         self.assertIn(f'Re-driving cluster_create of cluster {created}',

@@ -86,6 +86,17 @@ class PrivateRabbit(_Base):
                                    'start')
             time.sleep(0.5)
 
+    def consumers(self, queue):
+        """How many consumers ``queue`` has (0 if it does not exist)."""
+        listed = self._run('rabbitmqctl', ['-n', self.node, '-q',
+                                           'list_queues', 'name',
+                                           'consumers'])
+        for line in listed.stdout.splitlines():
+            name, _, count = line.rpartition('\t')
+            if name == queue and count.isdigit():
+                return int(count)
+        return 0
+
     def stop(self):
         """Stop the node; its data stays for the next :meth:`start`."""
         if self.state_dir is not None:
