@@ -281,8 +281,8 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
         # Workers: max_batch_size 2 (a get_param in update_policy) made
         # one batch of both.
         self.assertEqual(3, self._batches(stack_id, 'masters'))
-        self.assertEqual(1, self._batches(stack_id, 'workers'))
-        self.assertEqual(8, len([e for e in events if e[0] == 'workers']))
+        self.assertEqual(1, self._batches(stack_id, 'kube_minions'))
+        self.assertEqual(8, len([e for e in events if e[0] == 'kube_minions']))
         self._assert_waits_for_new_nodes(stack_id, generation=2)
 
         self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
@@ -326,8 +326,8 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
         steps = {}
         for name, resource, status, _ in events[start:]:
             parts = name.split('-')
-            group = next((g for g in ('masters', 'workers') if g in parts),
-                         None)
+            group = next((g for g in ('masters', 'kube_minions')
+                          if g in parts), None)
             if group is None:
                 continue
             depth = len(parts) - parts.index(group)
@@ -354,7 +354,7 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
     def _since_upgrade(self, stack_id):
         events = self._events(stack_id)
         start = next(i for i, e in enumerate(events)
-                     if e[1] in ('masters', 'workers') and
+                     if e[1] in ('masters', 'kube_minions') and
                      e[2] == 'UPDATE_IN_PROGRESS')
         return events[start:]
 
@@ -367,7 +367,7 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
                     not status.startswith(('CREATE', 'DELETE')):
                 continue
             parts = name.split('-')
-            group = 'masters' if 'masters' in parts else 'workers'
+            group = 'masters' if 'masters' in parts else 'kube_minions'
             member = parts[parts.index(group) + 2]
             result.append((group, member, status))
         return result
