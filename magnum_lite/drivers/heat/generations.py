@@ -34,8 +34,8 @@ from magnum_lite.drivers.heat import templates
 # Entry template -> {group resource: its generation parameter}.
 GROUPS = {
     templates.CLUSTER: {'masters': 'master_generation',
-                        'workers': 'worker_generation'},
-    templates.NODEGROUP: {'nodes': 'node_generation'},
+                        'kube_minions': 'worker_generation'},
+    templates.NODEGROUP: {'kube_minions': 'node_generation'},
 }
 FINGERPRINTS = 'node_fingerprints'
 # What the member reads to build the node, besides the generation itself.

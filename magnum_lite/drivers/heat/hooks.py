@@ -6,8 +6,8 @@ A pattern that names a nested-stack resource holds, instead of ``hooks``,
 the same structure again for the resources of that nested stack: Heat hands
 each child stack only the entries whose pattern matches the parent resource
 (``heat.engine.environment.get_child_environment``), and patterns are
-``fnmatch`` globs, so ``('workers', '*', 'server')`` reaches the resource
-``server`` in every member of the ResourceGroup ``workers``.
+``fnmatch`` globs, so ``('kube_minions', '*', 'server')`` reaches the
+resource ``server`` in every member of the ResourceGroup ``kube_minions``.
 
 What Heat 27 (convergence engine) does with ``pre-delete``, measured with
 tests/integration/test_heat_hooks.py:

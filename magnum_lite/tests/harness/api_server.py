@@ -9,7 +9,8 @@ For tests that drive magnum-lite with real clients over real HTTP
 which serves the application on the threaded development server of
 ``magnum-lite-api`` (``magnum_lite.cmd.api``) and runs a conductor in the
 same process, with the fake driver (``magnum_lite.tests.fake_driver``) as
-``k8s_heat`` and ``[api] auth_strategy = noauth``, so the ``[noauth]``
+``k8s_heat`` (``real_driver=True``: the installed ones) and
+``[api] auth_strategy = noauth``, so the ``[noauth]``
 identity (project/user ``admin``, roles admin, member, reader) applies to
 requests that carry no identity headers. With ``keystone=`` (a
 :class:`~magnum_lite.tests.harness.keystone.KeystoneHarness`) the API runs
@@ -65,12 +66,15 @@ class APIServer(fixtures.Fixture):
 
     def __init__(self, database_url=None, transport_url=None,
                  encryption_key=None, timeout=180, keystone=None,
-                 config=None):
+                 config=None, real_driver=False):
         """``keystone``: a started KeystoneHarness to authenticate
         against; ``config``: ``{section: {option: value}}`` written to a
         private (0600) config file the subprocess reads, e.g. ``[trust]``
-        options (secrets go there, never on the command line)."""
+        options (secrets go there, never on the command line);
+        ``real_driver``: the installed drivers (the Heat driver, set up
+        by ``[heat]`` in ``config``) instead of the fake one."""
         super().__init__()
+        self.real_driver = real_driver
         self.database_url = database_url
         self.transport_url = transport_url
         self.encryption_key = encryption_key
@@ -105,6 +109,8 @@ class APIServer(fixtures.Fixture):
                    '--topic', self.topic,
                    '--conductor-host', self.conductor_host,
                    '--port-file', port_file]
+        if self.real_driver:
+            command.append('--real-driver')
         sections = {name: dict(opts) for name, opts in self.config.items()}
         if self.keystone is not None:
             command += ['--auth-strategy', 'keystone']
@@ -298,6 +304,8 @@ def _parse(argv):
     parser.add_argument('--port-file')
     parser.add_argument('--auth-strategy', default='noauth',
                         choices=('noauth', 'keystone'))
+    parser.add_argument('--real-driver', action='store_true',
+                        help='the installed drivers, not the fake one')
     return parser.parse_known_args(argv)
 
 
@@ -336,7 +344,8 @@ def main(argv=None):
     CONF.set_override('host', args.conductor_host, 'conductor')
     CONF.set_override('sync_status_interval', 1, 'conductor')
     CONF.set_override('heartbeat_interval', 1, 'conductor')
-    _use_fake_driver()
+    if not args.real_driver:
+        _use_fake_driver()
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -44,7 +44,9 @@ Interface (stable):
   the same, as a token string. ``admin_session()``: cloud admin.
 - ``identity()``: a python-keystoneclient v3 client as cloud admin.
 - ``set_container_infra_endpoint(url)``: (re)creates the public endpoint
-  of service ``magnum`` (type ``container-infra``) in RegionOne.
+  of service ``magnum`` (type ``container-infra``) in RegionOne;
+  ``set_orchestration_endpoint(url)`` the same for ``heat``
+  (``orchestration``), returning the call that removes it.
 - ``authtoken_options()``: ``[keystone_authtoken]`` options (service user
   ``magnum-lite``) for an API behind keystonemiddleware;
   ``trust_options()``: ``[trust]`` options (trustee domain and its admin).
@@ -80,6 +82,7 @@ TOOLS = os.path.join(REPO, 'tools', 'keystone')
 TRUSTEE_DOMAIN = 'magnum-lite-trustees'
 SERVICE_USER = 'magnum-lite'
 CONTAINER_INFRA = ('magnum', 'container-infra')
+ORCHESTRATION = ('heat', 'orchestration')
 
 User = collections.namedtuple('User', 'id name password domain_id project')
 
@@ -227,8 +230,23 @@ class KeystoneHarness(_Base):
     def set_container_infra_endpoint(self, url, interfaces=('public',)):
         """Point the catalog's ``container-infra`` service at ``url``
         (replacing its endpoints) in RegionOne."""
+        self._set_endpoints(self._container_infra_service, url, interfaces)
+
+    def set_orchestration_endpoint(self, url):
+        """Add service ``heat`` (type ``orchestration``) with the public
+        endpoint ``url`` in RegionOne, or point it there; returns a
+        callable that removes the service again (the harness is shared:
+        nothing else should find a Heat that is gone)."""
         ks = self.identity()
-        service = self._container_infra_service
+        service = next(iter(ks.services.list(type=ORCHESTRATION[1])), None)
+        if service is None:
+            service = ks.services.create(ORCHESTRATION[0],
+                                         type=ORCHESTRATION[1])
+        self._set_endpoints(service, url, ('public',))
+        return lambda: self.identity().services.delete(service.id)
+
+    def _set_endpoints(self, service, url, interfaces):
+        ks = self.identity()
         for endpoint in ks.endpoints.list(service=service.id):
             ks.endpoints.delete(endpoint.id)
         for interface in interfaces:

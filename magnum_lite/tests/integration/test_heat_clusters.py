@@ -81,6 +81,7 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
         left = self.outputs(stack_id)['worker_server_ids']
         self.assertEqual(3, len(left))
         self.assertEqual(set(workers) - set(doomed), set(left))
+        self._assert_autoscaler_layout(stack_id, 'worker_server_ids')
 
         self.call('POST', f'/v1/clusters/{uuid}/nodegroups',
                   {'name': 'extra', 'node_count': 1}, status=202)
@@ -88,6 +89,7 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
         extra = self.call('GET', f'/v1/clusters/{uuid}/nodegroups/extra').json
         self.assertEqual('CREATE_COMPLETE', extra['status'])
         self.assertEqual(1, len(extra['node_addresses']))
+        self._assert_autoscaler_layout(extra['stack_id'], 'server_ids')
         self._rotate_ca(uuid, stack_id, extra['stack_id'])
         self.call('DELETE', f'/v1/clusters/{uuid}/nodegroups/extra',
                   status=204)
@@ -98,6 +100,17 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
         self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
         self.wait_status(uuid, None)
         self.assertEqual([], self.stacks())
+
+    def _assert_autoscaler_layout(self, stack_id, servers_output):
+        """What the cluster-autoscaler reads of a nodegroup's stack: its
+        resource kube_minions, a nested stack whose refs_map output maps
+        each member index to its server (test_gophercloud.py reads the
+        cluster stack's the autoscaler's way)."""
+        group = self.client.resources.get(stack_id, 'kube_minions')
+        refs = self.outputs(group.physical_resource_id)['refs_map']
+        # Members keep their index: removed ones leave gaps.
+        self.assertEqual(self.outputs(stack_id)[servers_output],
+                         [refs[i] for i in sorted(refs, key=int)])
 
     def _rotate_ca(self, uuid, stack_id, nodegroup_stack_id):
         """A CA rotation: three rolling replacements of every node, the
@@ -281,8 +294,8 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
         # Workers: max_batch_size 2 (a get_param in update_policy) made
         # one batch of both.
         self.assertEqual(3, self._batches(stack_id, 'masters'))
-        self.assertEqual(1, self._batches(stack_id, 'workers'))
-        self.assertEqual(8, len([e for e in events if e[0] == 'workers']))
+        self.assertEqual(1, self._batches(stack_id, 'kube_minions'))
+        self.assertEqual(8, len([e for e in events if e[0] == 'kube_minions']))
         self._assert_waits_for_new_nodes(stack_id, generation=2)
 
         self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
@@ -326,8 +339,8 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
         steps = {}
         for name, resource, status, _ in events[start:]:
             parts = name.split('-')
-            group = next((g for g in ('masters', 'workers') if g in parts),
-                         None)
+            group = next((g for g in ('masters', 'kube_minions')
+                          if g in parts), None)
             if group is None:
                 continue
             depth = len(parts) - parts.index(group)
@@ -354,7 +367,7 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
     def _since_upgrade(self, stack_id):
         events = self._events(stack_id)
         start = next(i for i, e in enumerate(events)
-                     if e[1] in ('masters', 'workers') and
+                     if e[1] in ('masters', 'kube_minions') and
                      e[2] == 'UPDATE_IN_PROGRESS')
         return events[start:]
 
@@ -367,7 +380,7 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
                     not status.startswith(('CREATE', 'DELETE')):
                 continue
             parts = name.split('-')
-            group = 'masters' if 'masters' in parts else 'workers'
+            group = 'masters' if 'masters' in parts else 'kube_minions'
             member = parts[parts.index(group) + 2]
             result.append((group, member, status))
         return result

@@ -66,10 +66,10 @@ class HeatRepairTest(heat_harness.OneHeatTestCase, base.FunctionalTestCase):
         for r in self.client.resources.list(stack_id, nested_depth=2):
             name = hooks.stack_identity(r).split('/')[0]
             parts = name.split('-')
-            if 'workers' not in parts or r.resource_name not in (
+            if 'kube_minions' not in parts or r.resource_name not in (
                     'wait_handle', 'port', 'server'):
                 continue
-            index = parts[parts.index('workers') + 2]
+            index = parts[parts.index('kube_minions') + 2]
             members.setdefault(index, {})[r.resource_name] = \
                 r.physical_resource_id
         stack = self.client.stacks.get(stack_id)
@@ -108,7 +108,7 @@ class HeatRepairTest(heat_harness.OneHeatTestCase, base.FunctionalTestCase):
         cluster = self.wait_for(uuid, 'UPDATE_FAILED', timeout=TIMEOUT)
         reason = cluster['status_reason']
         self.assertIn('booted', reason)
-        self.assertIn('workers.resources[1]', reason)
+        self.assertIn('kube_minions.resources[1]', reason)
         failed = self._workers(stack_id)
         # The rolling update (one worker at a time, highest index first)
         # replaced worker 1's server, whose node then failed; it stopped

@@ -213,7 +213,7 @@ class HeatTemplatesTest(heat_harness.OneHeatTestCase):
         template_, files, env = self.heat.stack_args(
             os.path.join(TEMPLATES, parameters.CLUSTER),
             parameter_defaults={
-                'simulation_fail': ['OS::Heat::WaitCondition:workers']})
+                'simulation_fail': ['OS::Heat::WaitCondition:kube_minions']})
         t0 = time.monotonic()
         created = self.client.stacks.create(
             stack_name='ml-fail', parameters=params, template=template_,
@@ -222,7 +222,7 @@ class HeatTemplatesTest(heat_harness.OneHeatTestCase):
         self.addCleanup(self._delete_quietly, stack_id)
         stack = self._wait(stack_id, 'create_failing_worker',
                            'CREATE_FAILED', t0)
-        self.assertIn('workers', stack.stack_status_reason)
+        self.assertIn('kube_minions', stack.stack_status_reason)
         failed = [r.resource_name for r in self.client.resources.list(
             stack_id, nested_depth=5, filters={'status': 'FAILED'})]
         self.assertIn('booted', failed)

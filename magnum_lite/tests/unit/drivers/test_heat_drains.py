@@ -119,7 +119,8 @@ class TendTest(testtools.TestCase):
         return FakeHeat(parameters, created)
 
     def test_only_a_member_of_the_batch_with_an_old_server_is_drained(self):
-        batch, later, done = (member('workers', 1), member('workers', 0),
+        batch, later, done = (member('kube_minions', 1),
+                              member('kube_minions', 0),
                               member('masters', 2))
         heat = self.heat({batch: ('k8s-worker-1', '2', BEFORE),
                           later: ('k8s-worker-0', '1', BEFORE),
@@ -136,7 +137,7 @@ class TendTest(testtools.TestCase):
         self.assertEqual(sorted([batch, later, done]), sorted(self.cleared))
 
     def test_a_drain_in_progress_keeps_heat_paused(self):
-        batch = member('workers', 0)
+        batch = member('kube_minions', 0)
         heat = self.heat({batch: ('k8s-worker-0', '2', BEFORE)})
         self.pause(batch)
         api = self.api(FakeAPI({'k8s-worker-0'}, passes_needed=2))
@@ -147,7 +148,7 @@ class TendTest(testtools.TestCase):
         self.assertEqual(('delete', 'k8s-worker-0'), api.calls[-1])
 
     def test_a_node_kubernetes_does_not_know_is_let_go(self):
-        batch = member('workers', 0)
+        batch = member('kube_minions', 0)
         heat = self.heat({batch: ('k8s-worker-0', '2', BEFORE)})
         self.pause(batch)
         api = self.api(FakeAPI(set()))
@@ -156,7 +157,7 @@ class TendTest(testtools.TestCase):
         self.assertEqual([batch], self.cleared)
 
     def test_unreachable_api_is_tried_for_unreachable_timeout(self):
-        batch = member('workers', 0)
+        batch = member('kube_minions', 0)
         heat = self.heat({batch: ('k8s-worker-0', '2', BEFORE)})
         self.api(FakeAPI(set(), unavailable=True))
         now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
@@ -169,7 +170,8 @@ class TendTest(testtools.TestCase):
         self.assertEqual([batch], self.cleared)
 
     def test_nodegroup_members(self):
-        batch = 'ml-c0ffee-ng-beef-nodes-abcdefgh-0-ijklmnop/nodes-0-id'
+        batch = ('ml-c0ffee-ng-beef-kube_minions-abcdefgh-0-ijklmnop/'
+                 'kube_minions-0-id')
         heat = self.heat({batch: ('k8s-gpu-0', '3', BEFORE)})
         heat.parameters[TOP] = {'node_generation': '3'}
         self.pause(batch)
@@ -202,8 +204,9 @@ class TendTest(testtools.TestCase):
         self.assertEqual(
             {'resource_registry': {'resources': {
                 'masters': {'*': {'server': {'hooks': ['pre-update']}}},
-                'workers': {'0': {'server': {'hooks': ['pre-update']}}}}}},
-            drains.environment(['masters'], [('workers', '0')]))
+                'kube_minions': {
+                    '0': {'server': {'hooks': ['pre-update']}}}}}},
+            drains.environment(['masters'], [('kube_minions', '0')]))
 
 
 class _Listing:
@@ -219,7 +222,7 @@ class _Listing:
         self.listed.append((identity, nested_depth))
         top = [types.SimpleNamespace(resource_name=g, parent_resource=None,
                                      physical_resource_id=f'{g}-id')
-               for g in ('masters', 'workers', 'api_lb')]
+               for g in ('masters', 'kube_minions', 'api_lb')]
         return top + [types.SimpleNamespace(
             resource_name=index, parent_resource=group,
             physical_resource_id=stack_id)
@@ -240,11 +243,13 @@ class BehindTest(testtools.TestCase):
     def test_members_on_an_older_generation(self):
         heat = _Listing([('masters', '0', 'm0', '2'),
                          ('masters', '1', 'm1', '1'),
-                         ('workers', '0', 'w0', '1'),
-                         ('workers', '1', 'w1', '3')])
+                         ('kube_minions', '0', 'w0', '1'),
+                         ('kube_minions', '1', 'w1', '3')])
         params = {'master_generation': 2, 'worker_generation': 3}
-        self.assertEqual([('masters', '1'), ('workers', '0')], drains.behind(
-            heat, self.stack('UPDATE_FAILED'), templates.CLUSTER, params))
+        self.assertEqual(
+            [('kube_minions', '0'), ('masters', '1')], drains.behind(
+                heat, self.stack('UPDATE_FAILED'), templates.CLUSTER,
+                params))
         self.assertEqual([('ml-c0ffee/top-id', 1)], heat.listed)
 
     def test_a_stack_that_did_not_fail_costs_no_call(self):

@@ -33,14 +33,14 @@ class InputsTest(testtools.TestCase):
 
     def test_user_data_and_image_inputs_per_group(self):
         found = generations.inputs(templates.CLUSTER)
-        for group in ('masters', 'workers'):
+        for group in ('masters', 'kube_minions'):
             self.assertIn('kube_tag', found[group])
             self.assertIn('image', found[group])
             self.assertIn('ca_cert_hash', found[group])
         # Only the masters carry the CA keys and the cloud credentials.
         for name in ('ca_key', 'trust_id', 'trustee_password'):
             self.assertIn(name, found['masters'])
-            self.assertNotIn(name, found['workers'])
+            self.assertNotIn(name, found['kube_minions'])
 
     def test_topology_is_no_input(self):
         for entry in generations.GROUPS:
@@ -78,7 +78,7 @@ class AssignTest(testtools.TestCase):
         self.assertEqual('1', params['master_generation'])
         self.assertEqual('1', params['worker_generation'])
         self.assertRegex(params['node_fingerprints'],
-                         r'^masters=[0-9a-f]{32},workers=[0-9a-f]{32}$')
+                         r'^kube_minions=[0-9a-f]{32},masters=[0-9a-f]{32}$')
 
     def test_resize_and_batch_size_replace_nothing(self):
         previous = self.created()
@@ -94,7 +94,7 @@ class AssignTest(testtools.TestCase):
         previous = self.created()
         params, raised = self.updated(previous,
                                       labels={'kube_tag': 'v1.36.4'})
-        self.assertEqual(['masters', 'workers'], raised)
+        self.assertEqual(['masters', 'kube_minions'], raised)
         self.assertEqual((2, 2), (params['master_generation'],
                                   params['worker_generation']))
 
@@ -111,7 +111,7 @@ class AssignTest(testtools.TestCase):
         _, raised = self.updated(previous, bootstrap=dict(
             BOOTSTRAP, ca_cert='CA-2', ca_key='KEY-2',
             ca_cert_hash='sha256:2'))
-        self.assertEqual(['masters', 'workers'], raised)
+        self.assertEqual(['masters', 'kube_minions'], raised)
 
     def test_a_retry_keeps_the_generation_it_raised(self):
         first, _ = self.updated(self.created(),
@@ -145,6 +145,6 @@ class AssignTest(testtools.TestCase):
         first = dict(params)
         generations.assign(templates.NODEGROUP, first)
         upgraded = dict(params, kube_tag='v1.36.4')
-        self.assertEqual(['nodes'], generations.assign(
+        self.assertEqual(['kube_minions'], generations.assign(
             templates.NODEGROUP, upgraded, as_heat(first)))
         self.assertEqual(2, upgraded['node_generation'])

@@ -11,8 +11,8 @@ from magnum_lite.drivers.heat import parameters
 
 TEMPLATES = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..',
                          'heat-templates', 'kubernetes')
-MEMBERS = {parameters.CLUSTER: ('masters', 'workers'),
-           parameters.NODEGROUP: ('nodes',)}
+MEMBERS = {parameters.CLUSTER: ('masters', 'kube_minions'),
+           parameters.NODEGROUP: ('kube_minions',)}
 
 
 def load(name):

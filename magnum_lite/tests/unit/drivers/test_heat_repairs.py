@@ -10,9 +10,9 @@ from magnum_lite.drivers.heat import repairs
 from magnum_lite.drivers.heat import templates
 
 TOP = 'ml-c1/11111111-1111-4111-8111-111111111111'
-MEMBER = 'ml-c1-workers-abc-1-def/22222222-2222-4222-8222-222222222222'
+MEMBER = 'ml-c1-kube_minions-abc-1-def/22222222-2222-4222-8222-222222222222'
 MASTER = 'ml-c1-masters-abc-0-def/33333333-3333-4333-8333-333333333333'
-GROUP = 'ml-c1-workers-abc/44444444-4444-4444-8444-444444444444'
+GROUP = 'ml-c1-kube_minions-abc/44444444-4444-4444-8444-444444444444'
 
 
 def _resource(name, status, stack):
@@ -55,7 +55,7 @@ def _stack(status, ident=TOP):
 
 
 FAILED_UPGRADE = [
-    _resource('workers', 'UPDATE_FAILED', TOP),
+    _resource('kube_minions', 'UPDATE_FAILED', TOP),
     _resource('1', 'UPDATE_FAILED', GROUP),
     _resource('booted', 'UPDATE_FAILED', MEMBER),
 ]
@@ -117,7 +117,7 @@ class MarkFailedBootsTest(testtools.TestCase):
     def test_other_failures_are_left_to_heat(self):
         # A failed server (Heat replaces it itself), a failed port: no
         # boot wait failed, nothing to mark.
-        heat = _heat([_resource('workers', 'UPDATE_FAILED', TOP),
+        heat = _heat([_resource('kube_minions', 'UPDATE_FAILED', TOP),
                       _resource('1', 'UPDATE_FAILED', GROUP),
                       _resource('server', 'CREATE_FAILED', MEMBER),
                       _resource('port', 'UPDATE_FAILED', MEMBER)])
