@@ -11,7 +11,9 @@ which serves the application on the threaded development server of
 same process, with the fake driver (``magnum_lite.tests.fake_driver``) as
 ``k8s_heat`` and ``[api] auth_strategy = noauth``, so the ``[noauth]``
 identity (project/user ``admin``, roles admin, member, reader) applies to
-requests that carry no identity headers. With ``keystone=`` (a
+requests that carry no identity headers. With ``real_driver=True`` the
+installed drivers run instead (the Heat driver against the Heat that
+``config``'s ``[heat]`` options name). With ``keystone=`` (a
 :class:`~magnum_lite.tests.harness.keystone.KeystoneHarness`) the API runs
 behind keystonemiddleware instead (``auth_strategy = keystone``,
 ``[keystone_authtoken]`` with the harness' service user, in-process token
@@ -65,17 +67,20 @@ class APIServer(fixtures.Fixture):
 
     def __init__(self, database_url=None, transport_url=None,
                  encryption_key=None, timeout=180, keystone=None,
-                 config=None):
+                 config=None, real_driver=False):
         """``keystone``: a started KeystoneHarness to authenticate
         against; ``config``: ``{section: {option: value}}`` written to a
         private (0600) config file the subprocess reads, e.g. ``[trust]``
-        options (secrets go there, never on the command line)."""
+        options (secrets go there, never on the command line);
+        ``real_driver``: the installed drivers instead of the fake one
+        (with ``[heat]`` options in ``config``, the real Heat)."""
         super().__init__()
         self.database_url = database_url
         self.transport_url = transport_url
         self.encryption_key = encryption_key
         self.keystone = keystone
         self.config = config or {}
+        self.real_driver = real_driver
         self.timeout = timeout
         self.process = None
         self.port = None
@@ -105,6 +110,8 @@ class APIServer(fixtures.Fixture):
                    '--topic', self.topic,
                    '--conductor-host', self.conductor_host,
                    '--port-file', port_file]
+        if self.real_driver:
+            command.append('--real-driver')
         sections = {name: dict(opts) for name, opts in self.config.items()}
         if self.keystone is not None:
             command += ['--auth-strategy', 'keystone']
@@ -158,12 +165,13 @@ class APIServer(fixtures.Fixture):
         return (response.status_code,
                 response.json() if response.content else None)
 
-    def wait_for(self, path, *statuses, timeout=60):
+    def wait_for(self, path, *statuses, timeout=60, headers=None):
         """Poll ``GET path`` until its ``status`` is one of ``statuses``
-        (``None``: until it answers 404); returns the last body."""
+        (``None``: until it answers 404); returns the last body.
+        ``headers``: as for :meth:`request`."""
         deadline = time.monotonic() + timeout
         while True:
-            code, body = self.request('GET', path)
+            code, body = self.request('GET', path, headers=headers)
             current = None if code == 404 else (body or {}).get('status')
             if current in statuses:
                 return body
@@ -298,6 +306,8 @@ def _parse(argv):
     parser.add_argument('--port-file')
     parser.add_argument('--auth-strategy', default='noauth',
                         choices=('noauth', 'keystone'))
+    parser.add_argument('--real-driver', action='store_true',
+                        help='the installed drivers, not the fake one')
     return parser.parse_known_args(argv)
 
 
@@ -336,7 +346,8 @@ def main(argv=None):
     CONF.set_override('host', args.conductor_host, 'conductor')
     CONF.set_override('sync_status_interval', 1, 'conductor')
     CONF.set_override('heartbeat_interval', 1, 'conductor')
-    _use_fake_driver()
+    if not args.real_driver:
+        _use_fake_driver()
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -44,7 +44,8 @@ Interface (stable):
   the same, as a token string. ``admin_session()``: cloud admin.
 - ``identity()``: a python-keystoneclient v3 client as cloud admin.
 - ``set_container_infra_endpoint(url)``: (re)creates the public endpoint
-  of service ``magnum`` (type ``container-infra``) in RegionOne.
+  of service ``magnum`` (type ``container-infra``) in RegionOne;
+  ``set_endpoint(name, type, url)``: the same for any other service.
 - ``authtoken_options()``: ``[keystone_authtoken]`` options (service user
   ``magnum-lite``) for an API behind keystonemiddleware;
   ``trust_options()``: ``[trust]`` options (trustee domain and its admin).
@@ -222,6 +223,20 @@ class KeystoneHarness(_Base):
         for interface in interfaces:
             ks.endpoints.create(service, url, interface=interface,
                                 region=self.region)
+
+    def set_endpoint(self, name, service_type, url):
+        """Put service ``name`` of ``service_type`` in the catalog with
+        one public endpoint, ``url``, in RegionOne (replacing the
+        endpoints it had). For services other than container-infra; a
+        test that does it on the shared harness must undo it."""
+        ks = self.identity()
+        found = ks.services.list(type=service_type)
+        service = found[0] if found else ks.services.create(
+            name, type=service_type)
+        for endpoint in ks.endpoints.list(service=service.id):
+            ks.endpoints.delete(endpoint.id)
+        ks.endpoints.create(service, url, interface='public',
+                            region=self.region)
 
     # -- access --------------------------------------------------------
 
