@@ -418,6 +418,10 @@ class HorizonMagnumUITest(base.DbTestCase):
         downloads it with its key, the CA and a kubeconfig."""
         from cryptography import x509
 
+        # The CA of 'Show Certificate' has the same name: wait for this
+        # step's own files.
+        for name in os.listdir(self.browser.downloads):
+            os.remove(os.path.join(self.browser.downloads, name))
         self.pages.row_action(CLUSTER, 'Get Cluster Config')
         config = self.pages.downloaded(f'{CLUSTER}_config.txt')
         cert = x509.load_pem_x509_certificate(
