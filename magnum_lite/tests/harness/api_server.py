@@ -9,10 +9,11 @@ For tests that drive magnum-lite with real clients over real HTTP
 which serves the application on the threaded development server of
 ``magnum-lite-api`` (``magnum_lite.cmd.api``) and runs a conductor in the
 same process, with the fake driver (``magnum_lite.tests.fake_driver``) as
-``k8s_heat`` (``real_driver=True``: the installed ones) and
-``[api] auth_strategy = noauth``, so the ``[noauth]``
+``k8s_heat`` and ``[api] auth_strategy = noauth``, so the ``[noauth]``
 identity (project/user ``admin``, roles admin, member, reader) applies to
-requests that carry no identity headers. With ``keystone=`` (a
+requests that carry no identity headers. With ``real_driver=True`` the
+installed drivers run instead (the Heat driver against the Heat that
+``config``'s ``[heat]`` options name). With ``keystone=`` (a
 :class:`~magnum_lite.tests.harness.keystone.KeystoneHarness`) the API runs
 behind keystonemiddleware instead (``auth_strategy = keystone``,
 ``[keystone_authtoken]`` with the harness' service user, in-process token
@@ -71,15 +72,15 @@ class APIServer(fixtures.Fixture):
         against; ``config``: ``{section: {option: value}}`` written to a
         private (0600) config file the subprocess reads, e.g. ``[trust]``
         options (secrets go there, never on the command line);
-        ``real_driver``: the installed drivers (the Heat driver, set up
-        by ``[heat]`` in ``config``) instead of the fake one."""
+        ``real_driver``: the installed drivers instead of the fake one
+        (with ``[heat]`` options in ``config``, the real Heat)."""
         super().__init__()
-        self.real_driver = real_driver
         self.database_url = database_url
         self.transport_url = transport_url
         self.encryption_key = encryption_key
         self.keystone = keystone
         self.config = config or {}
+        self.real_driver = real_driver
         self.timeout = timeout
         self.process = None
         self.port = None
@@ -164,12 +165,13 @@ class APIServer(fixtures.Fixture):
         return (response.status_code,
                 response.json() if response.content else None)
 
-    def wait_for(self, path, *statuses, timeout=60):
+    def wait_for(self, path, *statuses, timeout=60, headers=None):
         """Poll ``GET path`` until its ``status`` is one of ``statuses``
-        (``None``: until it answers 404); returns the last body."""
+        (``None``: until it answers 404); returns the last body.
+        ``headers``: as for :meth:`request`."""
         deadline = time.monotonic() + timeout
         while True:
-            code, body = self.request('GET', path)
+            code, body = self.request('GET', path, headers=headers)
             current = None if code == 404 else (body or {}).get('status')
             if current in statuses:
                 return body

@@ -45,8 +45,9 @@ Interface (stable):
 - ``identity()``: a python-keystoneclient v3 client as cloud admin.
 - ``set_container_infra_endpoint(url)``: (re)creates the public endpoint
   of service ``magnum`` (type ``container-infra``) in RegionOne;
-  ``set_orchestration_endpoint(url)`` the same for ``heat``
-  (``orchestration``), returning the call that removes it.
+  ``set_endpoint(name, type, url)`` the same for any other service and
+  ``set_orchestration_endpoint(url)`` for ``heat`` (``orchestration``),
+  each returning the call that removes the service again.
 - ``authtoken_options()``: ``[keystone_authtoken]`` options (service user
   ``magnum-lite``) for an API behind keystonemiddleware;
   ``trust_options()``: ``[trust]`` options (trustee domain and its admin).
@@ -233,15 +234,20 @@ class KeystoneHarness(_Base):
         self._set_endpoints(self._container_infra_service, url, interfaces)
 
     def set_orchestration_endpoint(self, url):
-        """Add service ``heat`` (type ``orchestration``) with the public
-        endpoint ``url`` in RegionOne, or point it there; returns a
-        callable that removes the service again (the harness is shared:
-        nothing else should find a Heat that is gone)."""
+        """:meth:`set_endpoint` for service ``heat`` (``orchestration``)."""
+        return self.set_endpoint(*ORCHESTRATION, url)
+
+    def set_endpoint(self, name, service_type, url):
+        """Put service ``name`` of ``service_type`` in the catalog with
+        one public endpoint, ``url``, in RegionOne (replacing the
+        endpoints it had). For services other than container-infra.
+        Returns a callable that removes the service again: a test that
+        does it on the shared harness must undo it (nothing else should
+        find a service that is gone)."""
         ks = self.identity()
-        service = next(iter(ks.services.list(type=ORCHESTRATION[1])), None)
-        if service is None:
-            service = ks.services.create(ORCHESTRATION[0],
-                                         type=ORCHESTRATION[1])
+        found = ks.services.list(type=service_type)
+        service = found[0] if found else ks.services.create(
+            name, type=service_type)
         self._set_endpoints(service, url, ('public',))
         return lambda: self.identity().services.delete(service.id)
 
