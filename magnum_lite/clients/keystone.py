@@ -259,21 +259,23 @@ def delete_user(user_id):
     _ignore_missing(admin_session(), f'/users/{user_id}')
 
 
-def delete_trust(trust_id):
+def delete_trust(trust_id, trustee_user_id):
     """As the trustee domain admin: revoke a trust and, as Keystone does
     for this call (and not when it deletes a user), the trusts redelegated
-    from it, such as Heat's trust of a stack. Missing is fine; a refusal
-    (a policy that keeps trusts to their trustor) is logged and left to
-    the trustee user's deletion, which revokes the trust itself."""
+    from it, such as Heat's trust of a stack. Missing is fine. Keystone's
+    default policy lets only the trustor or an admin of project or system
+    scope do it, not a domain admin: a refusal is logged and left to the
+    trustee user's deletion, which revokes the trust itself (the trust id
+    is a secret and is not logged)."""
     try:
         admin_session().request(v3_url() + f'/OS-TRUST/trusts/{trust_id}',
                                 'DELETE', endpoint_override=v3_url())
     except ks_exc.NotFound:
         return
     except ks_exc.Forbidden as err:
-        LOG.warning('Keystone refused to revoke trust %s (%s); its '
-                    'redelegated trusts stay listed', trust_id,
-                    _message(err))
+        LOG.warning('Keystone refused to revoke the trust of trustee %s '
+                    '(%s); trusts redelegated from it (Heat\'s) stay '
+                    'listed', trustee_user_id, _message(err))
     except ks_exc.ClientException as err:
         raise KeystoneUnavailable(reason=_message(err)) from err
 

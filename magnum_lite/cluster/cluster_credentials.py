@@ -191,12 +191,13 @@ def discard(credentials):
                  credential.values)
 
 
-def _remove(kind, user_id, values):
+def _remove(kind, user_id, values, redelegated=False):
     if kind == TRUST:
-        # Deleting the user deletes its trusts but not those redelegated
-        # from them (Heat's), which would stay listed, dead; revoking the
-        # trust first takes them too.
-        keystone.delete_trust(values['trust_id'])
+        if redelegated:
+            # Deleting the user deletes its trusts but not those
+            # redelegated from them (Heat's), which would stay listed,
+            # dead; revoking the trust first takes them too.
+            keystone.delete_trust(values['trust_id'], user_id)
         keystone.delete_user(user_id)
     else:
         keystone.delete_application_credential(
@@ -216,7 +217,8 @@ def _remove_row(row):
                     'them from Keystone ([api] auth_strategy = noauth); '
                     'remove them by hand', row.mode, row.user_id)
     else:
-        _remove(row.mode, row.user_id, _values(row))
+        _remove(row.mode, row.user_id, _values(row),
+                redelegated=row.purpose == STACKS)
     db_api.credential_delete(row.id)
 
 

@@ -10,6 +10,7 @@ cluster deletion leave no old secret behind.
 
 import base64
 import logging
+import time
 
 import fixtures
 from cryptography import x509
@@ -36,9 +37,14 @@ class BarbicanKeyStoreTest(base.FunctionalTestCase):
 
     backend = 'sqlite'
     scenarios = None
+    with_conductor = False
 
     def setUp(self):
         super().setUp()
+        # A step that meets an outage is retried soon.
+        self.conf.config(redrive_after=1, redrive_interval=1,
+                         group='conductor')
+        self.useFixture(base.Conductor())
         # Every log line at any level: no key may appear in one (and it is
         # shown with a failure).
         self.log = self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
@@ -136,12 +142,38 @@ class BarbicanKeyStoreTest(base.FunctionalTestCase):
         self.assertEqual([], self.barbican.secret_refs())
         self.assert_not_logged(pems)
 
-    def test_barbican_down_fails_the_create_clearly(self):
+    def _barbican_away(self):
         self.conf.config(group='certificates', barbican_endpoint=(
             f'http://127.0.0.1:{free_port()}'))
         key_store.reset()
+
+    def test_barbican_down_waits_then_completes(self):
+        self._barbican_away()
+        cluster = self.create_cluster(wait=False, master_count=1,
+                                      node_count=1)
+        deadline = time.monotonic() + 60
+        while True:
+            body = self.call('GET', f'/v1/clusters/{cluster}').json
+            self.assertEqual('CREATE_IN_PROGRESS', body['status'])
+            if 'retrying' in (body['status_reason'] or ''):
+                break
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.5)
+        self.assertIn('Barbican', body['status_reason'])
+        self.assertEqual([], self.barbican.secret_refs())
+        # Barbican is back: the retried create stores the keys there.
+        self.conf.config(group='certificates',
+                         barbican_endpoint=self.barbican.url)
+        key_store.reset()
+        self.wait_for(cluster, 'CREATE_COMPLETE', timeout=60)
+        self.assertEqual(4, len(self.barbican.secret_refs()))
+
+    def test_barbican_down_past_patience_fails_clearly(self):
+        self.conf.config(outage_patience=0, group='conductor')
+        self._barbican_away()
         cluster = self.create_cluster(wait=False, master_count=1,
                                       node_count=1)
         body = self.wait_for(cluster, 'CREATE_FAILED')
         self.assertIn('Barbican', body['status_reason'])
+        self.assertIn('gave up after', body['status_reason'])
         self.assertEqual([], self.barbican.secret_refs())
