@@ -182,7 +182,8 @@ def get_one(request, ident):
     """Show one cluster."""
     request.check_query()
     cluster, nodegroups, template = db_api.cluster_show(
-        ident, scope.project_filter(request, rules.GET_ONE_ALL_PROJECTS))
+        ident, scope.project_filter(request, rules.GET_ONE_ALL_PROJECTS),
+        _DETAIL_COLUMNS, _DETAIL_NG_COLUMNS)
     request.authorize(scope.target_of(cluster))
     return serialize(request, cluster, nodegroups, template, show=True)
 
