@@ -108,6 +108,15 @@ def _reader():
         yield session
 
 
+def _rows(statement):
+    """The rows of a Core ``statement`` on the reader engine: plain
+    named tuples, without the ORM's session, identity map and
+    instrumented objects (most of what a one-row read costs)."""
+    with availability.translated(), \
+            _reader_session().get_bind().connect() as connection:
+        return connection.execute(statement).all()
+
+
 @contextlib.contextmanager
 def _snapshot_reader():
     """A read-only transaction on the writer engine, for the few reads of
@@ -193,14 +202,21 @@ def template_create(values):
 
 def template_get(ident, visible_to=None):
     """One template by uuid or name; ``visible_to`` limits it to what that
-    project may see (own, or public and not hidden). None: any project."""
-    model = models.ClusterTemplate
-    criteria = [] if visible_to is None else [_template_visibility(visible_to)]
-    with _reader() as session:
-        return _lookup(session, model, ident, 'ClusterTemplate',
-                       'ClusterTemplates',
-                       exception.ClusterTemplateNotFound(clustertemplate=ident),
-                       *criteria)
+    project may see (own, or public and not hidden). None: any project.
+    A read-only row."""
+    table = models.ClusterTemplate.__table__
+    query = sa.select(table).where(
+        table.c.uuid == ident if uuidutils.is_uuid_like(ident)
+        else table.c.name == ident)
+    if visible_to is not None:
+        query = query.where(_template_visibility(visible_to))
+    rows = _rows(query.limit(2))
+    if not rows:
+        raise exception.ClusterTemplateNotFound(clustertemplate=ident)
+    if len(rows) > 1:
+        raise exception.AmbiguousName(plural='ClusterTemplates',
+                                      kind='ClusterTemplate')
+    return rows[0]
 
 
 def template_get_by_id(template_id, visible_to=None):
@@ -440,8 +456,7 @@ def cluster_show(ident, project_id=None, columns=None,
         ng_t, ng_t.c.cluster_id == found.c.uuid).outerjoin(
         template_t, template_t.c.uuid == found.c.cluster_template_id
     ).order_by(found.c.id, ng_t.c.id)
-    with _reader() as session:
-        rows = session.execute(query).all()
+    rows = _rows(query)
     if not rows:
         raise exception.ClusterNotFound(cluster=ident)
     if rows[0].id != rows[-1].id:
