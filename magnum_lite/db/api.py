@@ -7,6 +7,7 @@ errors, for the cases callers must handle (not found, duplicate, busy).
 
 import contextlib
 import datetime
+import functools
 import threading
 
 import sqlalchemy as sa
@@ -108,13 +109,13 @@ def _reader():
         yield session
 
 
-def _rows(statement):
+def _rows(statement, params=None):
     """The rows of a Core ``statement`` on the reader engine: plain
     named tuples, without the ORM's session, identity map and
     instrumented objects (most of what a one-row read costs)."""
     with availability.translated(), \
             _reader_session().get_bind().connect() as connection:
-        return connection.execute(statement).all()
+        return connection.execute(statement, params).all()
 
 
 @contextlib.contextmanager
@@ -200,17 +201,23 @@ def template_create(values):
                                       uuid=values['uuid'])
 
 
+@functools.cache
+def _template_get_query(by_uuid, visible):
+    table = models.ClusterTemplate.__table__
+    key = table.c.uuid if by_uuid else table.c.name
+    query = sa.select(table).where(key == sa.bindparam('ident'))
+    if visible:
+        query = query.where(_template_visibility(sa.bindparam('project')))
+    return query.limit(2)
+
+
 def template_get(ident, visible_to=None):
     """One template by uuid or name; ``visible_to`` limits it to what that
     project may see (own, or public and not hidden). None: any project.
     A read-only row."""
-    table = models.ClusterTemplate.__table__
-    query = sa.select(table).where(
-        table.c.uuid == ident if uuidutils.is_uuid_like(ident)
-        else table.c.name == ident)
-    if visible_to is not None:
-        query = query.where(_template_visibility(visible_to))
-    rows = _rows(query.limit(2))
+    query = _template_get_query(uuidutils.is_uuid_like(ident),
+                                visible_to is not None)
+    rows = _rows(query, {'ident': ident, 'project': visible_to})
     if not rows:
         raise exception.ClusterTemplateNotFound(clustertemplate=ident)
     if len(rows) > 1:
@@ -428,27 +435,22 @@ def cluster_rows(cluster_uuids, template_uuids):
                 _stack_credentials(session, cluster_uuids))
 
 
-def cluster_show(ident, project_id=None, columns=None,
-                 nodegroup_columns=None):
-    """(cluster, its nodegroups by id, its template's labels holder) in
-    one SELECT, so the three agree without a transaction: the cluster
-    (at most two matches, to tell an ambiguous name) joined with its
-    nodegroups and its template. ``columns`` / ``nodegroup_columns`` are
-    the fields read (None: all); the rows are read-only records."""
+@functools.cache
+def _cluster_show_query(by_uuid, in_project, columns, nodegroup_columns):
+    """The statement of :func:`cluster_show` (built once per shape: a
+    statement with a subquery costs more to build than to run)."""
     cluster_t = models.Cluster.__table__
     ng_t = models.NodeGroup.__table__
     template_t = models.ClusterTemplate.__table__
-    match = sa.select(cluster_t).where(
-        cluster_t.c.uuid == ident if uuidutils.is_uuid_like(ident)
-        else cluster_t.c.name == ident)
-    if project_id is not None:
-        match = match.where(cluster_t.c.project_id == project_id)
+    key = cluster_t.c.uuid if by_uuid else cluster_t.c.name
+    match = sa.select(cluster_t).where(key == sa.bindparam('ident'))
+    if in_project:
+        match = match.where(cluster_t.c.project_id == sa.bindparam('project'))
     found = match.limit(2).subquery('found')
-    cluster_cols = [found.c[name] for name in _names(cluster_t, columns,
-                                                     ('id', 'uuid'))]
+    cluster_names = _names(cluster_t, columns, ('id', 'uuid'))
     ng_names = _names(ng_t, nodegroup_columns, ('id',))
     query = sa.select(
-        *cluster_cols,
+        *[found.c[name] for name in cluster_names],
         *[ng_t.c[name].label(f'ng_{name}') for name in ng_names],
         template_t.c.id.label('template_row_id'),
         template_t.c.labels.label('template_labels'),
@@ -456,13 +458,27 @@ def cluster_show(ident, project_id=None, columns=None,
         ng_t, ng_t.c.cluster_id == found.c.uuid).outerjoin(
         template_t, template_t.c.uuid == found.c.cluster_template_id
     ).order_by(found.c.id, ng_t.c.id)
-    rows = _rows(query)
+    return query, cluster_names, ng_names
+
+
+def cluster_show(ident, project_id=None, columns=None,
+                 nodegroup_columns=None):
+    """(cluster, its nodegroups by id, its template's labels holder) in
+    one SELECT, so the three agree without a transaction: the cluster
+    (at most two matches, to tell an ambiguous name) joined with its
+    nodegroups and its template. ``columns`` / ``nodegroup_columns`` are
+    the fields read (None: all); the rows are read-only records."""
+    query, cluster_names, ng_names = _cluster_show_query(
+        uuidutils.is_uuid_like(ident), project_id is not None,
+        None if columns is None else tuple(columns),
+        None if nodegroup_columns is None else tuple(nodegroup_columns))
+    rows = _rows(query, {'ident': ident, 'project': project_id})
     if not rows:
         raise exception.ClusterNotFound(cluster=ident)
     if rows[0].id != rows[-1].id:
         raise exception.AmbiguousName(plural='clusters', kind='cluster')
     first = rows[0]
-    cluster = _record(first, [c.name for c in cluster_cols])
+    cluster = _record(first, cluster_names)
     nodegroups = [_record(row, ng_names, 'ng_') for row in rows
                   if row.ng_id is not None]
     template = None

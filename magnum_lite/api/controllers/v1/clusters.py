@@ -107,7 +107,8 @@ def serialize(request, cluster, nodegroups, template=None, fields=None,
     (labels_*), ``show`` adds ``faults`` to failed clusters."""
     wanted = fields or DETAIL_FIELDS
     # Only columns: a missing attribute on a plain row is an exception.
-    values = {f: getattr(cluster, f) for f in wanted if f in _COLUMNS}
+    get = collection.field_reader(cluster)
+    values = {f: get(f) for f in wanted if f in _COLUMNS}
     values.update(_derived(cluster, nodegroups,
                            counts_only=fields is LIST_FIELDS))
     values['status'] = states.magnum_status(cluster.status)
