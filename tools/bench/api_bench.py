@@ -5,19 +5,24 @@ Run from the project virtualenv (see tools/bench/README.md)::
 
     .venv/bin/python tools/bench/api_bench.py
 
-What it does, in about two minutes:
+What it does, in about four minutes:
 
 1. creates a throw-away MariaDB database and user (``mysql -uroot`` over
    the local socket) and migrates it with ``magnum_lite.db.migration``;
 2. bulk-loads 100 cluster templates and 100 clusters (two nodegroups each),
-   serves the API with gunicorn (2 sync workers, the bench's WSGI entry
-   ``bench_wsgi:initialize_application()`` that wraps the production
-   ``magnum_lite.api.wsgi:initialize_application()`` in a statement
-   counter) and probes every scenario, to show the statements per request;
-3. loads up to 1,000 templates and 1,000 clusters and measures every
-   scenario with a small closed-loop HTTP load generator: req/s, p50, p99
-   and SQL statements per request (counted server side);
-4. compares the figures with the targets, stops the server and drops the
+   serves the API with uWSGI as ``etc/magnum-lite/uwsgi.ini`` ships it (on
+   the bench's WSGI entry, which wraps the production application in a
+   statement counter) with the database behind a counting proxy, and
+   sends every scenario's requests one at a time: SQL statements and
+   round trips to MariaDB per request;
+3. loads up to 1,000 templates and 1,000 clusters, serves the API again
+   (no proxy) and measures every scenario in several rounds with a
+   closed-loop HTTP load generator, ``GET /v1`` (no database) first in
+   each round as the ceiling: medians of req/s, p50, p99 and the ratio to
+   the ceiling of the same round;
+4. optionally (``--rss 10000 100000``) the workers' RSS after two long
+   runs of show cluster;
+5. compares the figures with the targets, stops the server and drops the
    database and user (also on failure or Ctrl-C).
 """
 

@@ -41,55 +41,58 @@ class CountingProxy:
                 client.close()
                 continue
             server.settimeout(None)
-            threading.Thread(target=self._client_to_server,
-                             args=(client, server), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client),
+            threading.Thread(target=_pump, args=(client, server,
+                                                 _Commands(self).seen),
+                             daemon=True).start()
+            threading.Thread(target=_pump, args=(server, client),
                              daemon=True).start()
 
-    def _client_to_server(self, client, server):
-        pending = b''
-        counted = 0
-        while True:
-            try:
-                data = client.recv(1 << 16)
-            except OSError:
-                data = b''
-            if not data:
-                break
-            pending += data
-            # Walk whole packets: 3-byte little-endian length, 1-byte
-            # sequence number, payload.
-            while len(pending) >= 4:
-                length = int.from_bytes(pending[:3], 'little')
-                if len(pending) < 4 + length:
-                    break
-                if pending[3] == 0:
-                    counted += 1
-                pending = pending[4 + length:]
-            if counted:
-                with self._lock:
-                    self.commands += counted
-                counted = 0
-            try:
-                server.sendall(data)
-            except OSError:
-                break
-        _close(client, server)
+    def add(self, count):
+        with self._lock:
+            self.commands += count
 
-    @staticmethod
-    def _pump(source, sink):
-        while True:
-            try:
-                data = source.recv(1 << 16)
-            except OSError:
-                data = b''
-            if not data:
+
+class _Commands:
+    """Finds the packets of one client connection's byte stream and
+    counts those that start a command."""
+
+    def __init__(self, proxy):
+        self.proxy = proxy
+        self.pending = b''
+
+    def seen(self, data):
+        self.pending += data
+        counted = 0
+        # Whole packets: 3-byte little-endian length, 1-byte sequence
+        # number, payload.
+        while len(self.pending) >= 4:
+            length = int.from_bytes(self.pending[:3], 'little')
+            if len(self.pending) < 4 + length:
                 break
-            try:
-                sink.sendall(data)
-            except OSError:
-                break
-        _close(source, sink)
+            if self.pending[3] == 0:
+                counted += 1
+            self.pending = self.pending[4 + length:]
+        if counted:
+            self.proxy.add(counted)
+
+
+def _pump(source, sink, seen=None):
+    """Copy ``source`` to ``sink`` until either closes; ``seen(data)``
+    is shown each chunk first."""
+    while True:
+        try:
+            data = source.recv(1 << 16)
+        except OSError:
+            data = b''
+        if not data:
+            break
+        if seen is not None:
+            seen(data)
+        try:
+            sink.sendall(data)
+        except OSError:
+            break
+    _close(source, sink)
 
 
 def _close(*sockets):
