@@ -353,15 +353,13 @@ class Server:
         self.processes = int(dict(settings).get('processes', 1))
         self.threads = int(dict(settings).get('threads', 1))
         self.ini = os.path.join(workdir, f'uwsgi-{port}.ini')
-        paths = [HERE, *self.pythonpath, TOP]
         with open(self.ini, 'w') as f:
             f.write('[uwsgi]\n')
             for key, value in settings:
                 f.write(f'{key} = {value}\n')
             f.write(f'http-socket = 127.0.0.1:{port}\n'
                     'module = bench_uwsgi\n'
-                    'listen = 1024\n'
-                    + ''.join(f'pythonpath = {p}\n' for p in paths))
+                    'listen = 1024\n')
 
     @property
     def label(self):
@@ -371,8 +369,11 @@ class Server:
         uwsgi = os.path.join(os.path.dirname(sys.executable), 'uwsgi')
         env = dict(os.environ, MAGNUM_LITE_CONFIG_FILE=self.config_file,
                    MAGNUM_LITE_BENCH_COUNT_SQL='1',
-                   MAGNUM_LITE_BENCH_GC_FREEZE='1' if self.gc_freeze else '')
-        env.pop('PYTHONPATH', None)
+                   MAGNUM_LITE_BENCH_GC_FREEZE='1' if self.gc_freeze else '',
+                   # In this order, before the virtualenv's site-packages
+                   # (uWSGI's own pythonpath option puts each entry first).
+                   PYTHONPATH=os.pathsep.join(
+                       [HERE, *self.pythonpath, TOP]))
         with open(self.logfile, 'wb') as out:
             self.proc = subprocess.Popen([uwsgi, '--ini', self.ini], env=env,
                                          stdout=out, cwd=self.workdir,
@@ -394,9 +395,17 @@ class Server:
                     status = None
                 if status == 200:
                     log(booted[0])
+                    self._check_code(booted)
                     return
             time.sleep(0.2)
         raise RuntimeError('server did not come up:\n' + self.log_tail())
+
+    def _check_code(self, booted):
+        if not self.pythonpath:
+            return
+        wanted = os.path.join(self.pythonpath[0], 'magnum_lite')
+        if not all(line.endswith(wanted) for line in booted):
+            raise RuntimeError(f'workers did not load {wanted}: {booted}')
 
     def worker_pids(self):
         path = f'/proc/{self.proc.pid}/task/{self.proc.pid}/children'
@@ -479,6 +488,9 @@ def request(host, port, raw, want_body=False):
                 break
             chunks.append(chunk)
     data = b''.join(chunks)
+    if not data:
+        # The server closed the connection without an answer (stopping).
+        raise ConnectionResetError('no response')
     head, _, body = data.partition(b'\r\n\r\n')
     lines = head.decode('latin-1').split('\r\n')
     status = int(lines[0].split(' ', 2)[1])
