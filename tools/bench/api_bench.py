@@ -524,12 +524,6 @@ class Result:
     def rps(self):
         return len(self.latencies) / self.elapsed if self.elapsed else 0.0
 
-    @property
-    def stmts(self):
-        if not self.statements:
-            return '?'
-        lo, hi = min(self.statements), max(self.statements)
-        return str(lo) if lo == hi else f'{lo}-{hi}'
 
 
 def run_load(port, name, make_request, expect, concurrency, duration,
