@@ -525,7 +525,6 @@ class Result:
         return len(self.latencies) / self.elapsed if self.elapsed else 0.0
 
 
-
 def run_load(port, name, make_request, expect, concurrency, duration,
              max_requests=None, warmup=0.0, count_key=None):
     """Closed loop: ``concurrency`` threads send requests back to back for
