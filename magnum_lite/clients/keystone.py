@@ -259,6 +259,25 @@ def delete_user(user_id):
     _ignore_missing(admin_session(), f'/users/{user_id}')
 
 
+def delete_trust(trust_id):
+    """As the trustee domain admin: revoke a trust and, as Keystone does
+    for this call (and not when it deletes a user), the trusts redelegated
+    from it, such as Heat's trust of a stack. Missing is fine; a refusal
+    (a policy that keeps trusts to their trustor) is logged and left to
+    the trustee user's deletion, which revokes the trust itself."""
+    try:
+        admin_session().request(v3_url() + f'/OS-TRUST/trusts/{trust_id}',
+                                'DELETE', endpoint_override=v3_url())
+    except ks_exc.NotFound:
+        return
+    except ks_exc.Forbidden as err:
+        LOG.warning('Keystone refused to revoke trust %s (%s); its '
+                    'redelegated trusts stay listed', trust_id,
+                    _message(err))
+    except ks_exc.ClientException as err:
+        raise KeystoneUnavailable(reason=_message(err)) from err
+
+
 def create_trust(token, trustor_user_id, trustee_user_id, project_id,
                  roles, redelegation=0):
     """As the caller (the trustor): a trust with impersonation to the

@@ -1,4 +1,5 @@
-"""A small client of a cluster's Kubernetes API: find a node, drain it.
+"""A small client of a cluster's Kubernetes API: find a node, drain it,
+read its readiness for the health checks.
 
 The conductor drains a node before Heat replaces its server (rolling
 upgrades and credential rotations; drivers/heat/drains.py). It
@@ -261,6 +262,14 @@ class Client:
                 server=self.server,
                 reason=f'{method} {path}: {_reason(response, body)}')
         return response.status_code, body
+
+    def readyz(self):
+        """``(ready, text)`` of the API server's ``/readyz``: whether it
+        answered 200, and the text it gave (on failure, its checks with
+        ``[-]`` before each that failed). An API that does not answer
+        raises ``KubernetesUnavailable``."""
+        response, _ = self._call('GET', '/readyz', params={'verbose': '1'})
+        return response.status_code == 200, response.text
 
     def list_nodes(self):
         """Every Node object of the cluster."""

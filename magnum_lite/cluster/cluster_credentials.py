@@ -193,7 +193,10 @@ def discard(credentials):
 
 def _remove(kind, user_id, values):
     if kind == TRUST:
-        # Keystone deletes the user's trusts with it.
+        # Deleting the user deletes its trusts but not those redelegated
+        # from them (Heat's), which would stay listed, dead; revoking the
+        # trust first takes them too.
+        keystone.delete_trust(values['trust_id'])
         keystone.delete_user(user_id)
     else:
         keystone.delete_application_credential(

@@ -13,12 +13,13 @@ from magnum_lite.conf import CONF
 KUBERNETES = 'kubernetes'
 
 
-def connect(cluster, certificates):
+def connect(cluster, certificates, timeout=None):
     """A ``clients.kubernetes.Client`` of a cluster's API (a cluster row:
     ``uuid``, ``api_address``; ``certificates``: its certificate rows as
     ``{kind: row}``), authenticated with the conductor's certificate. Use
-    it as a context manager. Raises ``KubernetesUnavailable`` when the
-    cluster has no API address or no stored Kubernetes CA."""
+    it as a context manager. ``timeout``: seconds per request, default
+    ``[kubernetes] request_timeout``. Raises ``KubernetesUnavailable``
+    when the cluster has no API address or no stored Kubernetes CA."""
     server = cluster.api_address
     if not server:
         raise exception.KubernetesUnavailable(
@@ -35,4 +36,4 @@ def connect(cluster, certificates):
     # every node trusts both, so the signing CA's client certificate works.
     return kubernetes.Client(
         server, ca_rotation.trusted_bundle(certificates, KUBERNETES),
-        credentials, timeout=CONF.kubernetes.request_timeout)
+        credentials, timeout=timeout or CONF.kubernetes.request_timeout)

@@ -2,6 +2,7 @@
 
 import contextlib
 import logging
+import threading
 import time
 
 from magnum_lite.common import exception
@@ -9,6 +10,25 @@ from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api
 
 LOG = logging.getLogger(__name__)
+# The clusters this process's threads hold. The database lock is per
+# conductor host; within the host, its RPC handlers and periodics must
+# not work on one cluster at once either (a re-drive racing a slow
+# first drive created a stack twice).
+_HELD = set()
+_HELD_LOCK = threading.Lock()
+
+
+def _hold(cluster_uuid):
+    with _HELD_LOCK:
+        if cluster_uuid in _HELD:
+            return False
+        _HELD.add(cluster_uuid)
+        return True
+
+
+def _let_go(cluster_uuid):
+    with _HELD_LOCK:
+        _HELD.discard(cluster_uuid)
 
 
 @contextlib.contextmanager
@@ -23,16 +43,24 @@ def locked(cluster_uuid, purpose, wait=0.0):
     host = CONF.conductor.host
     stale_before = db_api.age(CONF.conductor.service_down_time)
     deadline = time.monotonic() + wait
-    while not db_api.cluster_reserve(cluster_uuid, host, stale_before):
-        if time.monotonic() >= deadline:
-            raise exception.ClusterLocked(cluster=cluster_uuid,
-                                          host='another conductor')
-        time.sleep(0.2)
-    LOG.debug('Locked cluster %s for %s', cluster_uuid, purpose)
+    while not _hold(cluster_uuid):
+        _wait_or_give_up(cluster_uuid, deadline, 'this conductor')
     try:
-        yield
+        while not db_api.cluster_reserve(cluster_uuid, host, stale_before):
+            _wait_or_give_up(cluster_uuid, deadline, 'another conductor')
+        LOG.debug('Locked cluster %s for %s', cluster_uuid, purpose)
+        try:
+            yield
+        finally:
+            db_api.cluster_release(cluster_uuid, host)
     finally:
-        db_api.cluster_release(cluster_uuid, host)
+        _let_go(cluster_uuid)
+
+
+def _wait_or_give_up(cluster_uuid, deadline, holder):
+    if time.monotonic() >= deadline:
+        raise exception.ClusterLocked(cluster=cluster_uuid, host=holder)
+    time.sleep(0.2)
 
 
 def release_previous_run():

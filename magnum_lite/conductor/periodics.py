@@ -4,6 +4,7 @@ clusters this conductor owns on the hash ring."""
 import logging
 
 from magnum_lite.conductor import hash_ring
+from magnum_lite.conductor import health
 from magnum_lite.conductor import provisioning
 from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api
@@ -46,3 +47,13 @@ def redrive_stuck():
                  cluster.uuid)
         provisioning.drive_stored(provisioning.admin_context(), cluster,
                                   wait=0)
+
+
+def check_health(monitor):
+    """Check the health of the built clusters this conductor owns with
+    ``monitor`` (a ``conductor.health.Monitor``)."""
+    cycle = monitor.check(_mine(db_api.clusters_with_status(
+        health.TRACKED)))
+    LOG.debug('Health: %d clusters checked, %d reachable, %d written',
+              cycle.checked, cycle.reachable, cycle.written)
+    return cycle

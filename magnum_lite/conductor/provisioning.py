@@ -19,6 +19,7 @@ from magnum_lite.common import status_reason
 from magnum_lite.conductor import certificates
 from magnum_lite.conductor import cluster_lock
 from magnum_lite.conductor import cluster_rows
+from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api
 from magnum_lite.drivers import base
 from magnum_lite.drivers import registry
@@ -122,15 +123,41 @@ def _start(context, cluster, operation):
                                            operation)
     except exception.DatabaseUnavailable:
         raise  # not the operation's failure: drive() leaves it for later
+    except exception.ServiceUnavailable as err:
+        _unreachable(cluster, operation, err)
+        return
     except exception.MagnumLiteError as err:
         LOG.warning('%s of cluster %s failed: %s', operation.name,
                     cluster.uuid, err)
         settle(cluster, base.Observation(base.FAILED, str(err)))
         return
     values['operation_driven_at'] = driven_at
+    values['status_reason'] = None  # a retry's outage reason is history
     # Only if no newer claim (e.g. a delete) replaced this operation.
     db_api.cluster_update(cluster.uuid, values,
                           expected_status=[cluster.status])
+
+
+def _unreachable(cluster, operation, err):
+    """A service the step needs (Heat, Keystone) did not answer: the
+    operation is not at fault. It stays claimed and undriven, with the
+    reason in the row, and the stuck-work periodic drives it again (each
+    step looks before it acts, so a step that did reach Heat is not
+    repeated); past ``[conductor] outage_patience`` it fails."""
+    waited = (db_api.age(0) - cluster.operation_started_at).total_seconds() \
+        if cluster.operation_started_at else 0
+    if waited >= CONF.conductor.outage_patience:
+        LOG.warning('%s of cluster %s failed after %d s of retries: %s',
+                    operation.name, cluster.uuid, waited, err)
+        settle(cluster, base.Observation(
+            base.FAILED, f'{err} (gave up after {int(waited)} s)'))
+        return
+    LOG.warning('%s of cluster %s waits for a service: %s; retrying',
+                operation.name, cluster.uuid, err)
+    db_api.cluster_update(cluster.uuid, {
+        'status_reason': status_reason.bounded(
+            f'{err}; retrying every {CONF.conductor.redrive_interval} s')},
+        expected_status=[cluster.status])
 
 
 def settle(cluster, observation):

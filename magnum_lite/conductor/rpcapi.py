@@ -15,6 +15,12 @@ from magnum_lite.common import rpc
 from magnum_lite.conf import CONF
 
 RPC_API_VERSION = '1.0'
+# A cast is retried once (oslo.messaging waits rabbit_retry_interval, a
+# second), then given up: by default it retries for ever, and an API
+# request would hang for as long as the broker is down. A cast given up
+# loses nothing: the claim is in the database and the conductors'
+# stuck-work periodic drives it.
+CAST_RETRIES = 1
 
 
 class ConductorAPI:
@@ -26,7 +32,7 @@ class ConductorAPI:
                                   version=RPC_API_VERSION)
         self._client = messaging.get_rpc_client(
             rpc.get_transport(), target,
-            serializer=rpc.ContextSerializer())
+            serializer=rpc.ContextSerializer(), retry=CAST_RETRIES)
 
     def start(self, context, operation, cluster_uuid):
         """Ask a conductor to carry out ``operation`` (a row of

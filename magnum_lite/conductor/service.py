@@ -1,14 +1,18 @@
 """The conductor service: RPC server, heartbeat and periodic jobs."""
 
+import functools
 import logging
 import socket
 import threading
 
 import oslo_messaging as messaging
+from oslo_db import exception as db_exc
 
 from magnum_lite.cluster import cluster_credentials
+from magnum_lite.common import exception
 from magnum_lite.common import rpc
 from magnum_lite.conductor import cluster_lock
+from magnum_lite.conductor import health
 from magnum_lite.conductor import manager
 from magnum_lite.conductor import periodics
 from magnum_lite.conf import CONF
@@ -34,6 +38,12 @@ class _Periodic(threading.Thread):
         while not self.stop.is_set():
             try:
                 self.job()
+            except (exception.DatabaseUnavailable,
+                    db_exc.DBConnectionError) as err:
+                # An outage, not a bug: one line per cycle, no traceback.
+                LOG.warning('Periodic job %s: the database is unavailable '
+                            '(%s); next try in %s s', self.name,
+                            type(err).__name__, self.interval)
             except Exception:
                 LOG.exception('Periodic job %s failed', self.name)
             self.wake.wait(self.interval)
@@ -55,6 +65,10 @@ class ConductorService:
                       CONF.conductor.sync_status_interval, self._stop),
             _Periodic('redrive_stuck', periodics.redrive_stuck,
                       CONF.conductor.redrive_interval, self._stop),
+            _Periodic('check_health', functools.partial(
+                periodics.check_health, health.Monitor()),
+                CONF.health.interval if CONF.health.enabled else 0,
+                self._stop),
         ]
         self._threads = [t for t in self._threads if t.interval > 0]
         sync = next((t for t in self._threads if t.name == 'sync_status'),

@@ -9,6 +9,7 @@ from magnum_lite.conf import certificates
 from magnum_lite.conf import cloud
 from magnum_lite.conf import conductor
 from magnum_lite.conf import database
+from magnum_lite.conf import health
 from magnum_lite.conf import heat
 from magnum_lite.conf import kubernetes
 from magnum_lite.conf import noauth
@@ -22,6 +23,7 @@ certificates.register_opts(CONF)
 cloud.register_opts(CONF)
 conductor.register_opts(CONF)
 database.register_opts(CONF)
+health.register_opts(CONF)
 heat.register_opts(CONF)
 kubernetes.register_opts(CONF)
 noauth.register_opts(CONF)

@@ -28,6 +28,11 @@ OPTS = [
     cfg.IntOpt('redrive_after', default=60, min=1,
                help='Seconds a claimed operation may wait for a conductor '
                     'before it is driven again.'),
+    cfg.IntOpt('outage_patience', default=1800, min=0,
+               help='Seconds a claimed operation keeps being retried '
+                    '(every redrive_interval) while a service it needs '
+                    '(Heat, Keystone) cannot be reached, counted from the '
+                    'claim; after that it fails with the last error.'),
 ]
 
 

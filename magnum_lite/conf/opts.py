@@ -7,14 +7,15 @@ from magnum_lite.conf import certificates
 from magnum_lite.conf import cloud
 from magnum_lite.conf import conductor
 from magnum_lite.conf import database
+from magnum_lite.conf import health
 from magnum_lite.conf import heat
 from magnum_lite.conf import kubernetes
 from magnum_lite.conf import noauth
 from magnum_lite.conf import quotas
 from magnum_lite.conf import trust
 
-_MODULES = (api, certificates, cloud, conductor, database, heat,
-            kubernetes, noauth, quotas, trust)
+_MODULES = (api, certificates, cloud, conductor, database, health,
+            heat, kubernetes, noauth, quotas, trust)
 
 
 def list_opts():

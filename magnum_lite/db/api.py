@@ -677,10 +677,41 @@ def clusters_in_progress(driven, claimed_before=None):
         return query.order_by(model.id).all()
 
 
+def clusters_with_status(statuses):
+    """Clusters in one of ``statuses``, oldest first (for the health
+    checks)."""
+    model = models.Cluster
+    with _reader() as session:
+        return session.query(model).filter(
+            model.status.in_(sorted(statuses))).order_by(model.id).all()
+
+
+def cluster_health_update(cluster_uuid, status, reason, reported_at,
+                          unless_reported=False):
+    """Store a cluster's health (``health_status``,
+    ``health_status_reason``) and when it was reported. With
+    ``unless_reported``, only while ``health_reported_at`` is still
+    ``reported_at`` (no report came in since it was read). Returns
+    whether a row was updated."""
+    model = models.Cluster
+    with _writer() as session:
+        query = session.query(model).filter(model.uuid == cluster_uuid)
+        if unless_reported:
+            query = query.filter(
+                model.health_reported_at.is_(None) if reported_at is None
+                else model.health_reported_at == reported_at)
+        return query.update(
+            {'health_status': status, 'health_status_reason': reason,
+             'health_reported_at': reported_at},
+            synchronize_session=False) == 1
+
+
 def cluster_reserve(cluster_uuid, host, stale_before):
     """Take the cluster lock for conductor ``host``. A lock held by a
     conductor whose heartbeat is older than ``stale_before`` is broken.
-    Returns whether the lock was taken."""
+    Returns whether the lock was taken. ``host`` takes a lock it holds
+    already: one it failed to release (the database went away) is not
+    lost to it; its threads exclude each other in cluster_lock."""
     model = models.Cluster
     service = models.ConductorService
     live_hosts = sa.select(service.host).where(

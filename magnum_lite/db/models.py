@@ -128,6 +128,9 @@ class Cluster(TimestampMixin, Base):
     status_reason = sa.Column(sa.Text)
     health_status = sa.Column(sa.String(20))
     health_status_reason = sa.Column(JsonDict())
+    # When the health above was last reported (naive UTC): by the
+    # cluster itself, or by a conductor's check that changed it.
+    health_reported_at = sa.Column(sa.DateTime)
     create_timeout = sa.Column(sa.Integer)
     discovery_url = sa.Column(sa.String(255))
     coe_version = sa.Column(sa.String(255))

@@ -428,11 +428,8 @@ def start(state_dir, port=0, db='heat', vhost='heat', engine_workers=2,
     t_db = time.monotonic()
     state['engine_pid'] = local.spawn(state_dir, 'heat-engine',
                                  [engine, '--config-file', conf])
-    state['api_pid'] = local.spawn(
-        state_dir, 'heat-api',
-        [os.path.join(venv, 'bin', 'python'), WSGI_SERVER,
-         '--config-file', conf, '--bind', '127.0.0.1:%d' % port,
-         '--threads', str(api_threads), '--log-file', 'heat-api.log'])
+    state['api_threads'] = api_threads
+    state['api_pid'] = _spawn_api(state)
     with open(os.path.join(state_dir, STATE_FILE), 'w') as f:
         json.dump(state, f, indent=1)
     try:
@@ -445,6 +442,30 @@ def start(state_dir, port=0, db='heat', vhost='heat', engine_workers=2,
     with open(os.path.join(state_dir, STATE_FILE), 'w') as f:
         json.dump(state, f, indent=1)
     return state
+
+
+def _spawn_api(state):
+    return local.spawn(
+        state['state_dir'], 'heat-api',
+        [os.path.join(state['venv'], 'bin', 'python'), WSGI_SERVER,
+         '--config-file', state['config_file'],
+         '--bind', '127.0.0.1:%d' % state['port'],
+         '--threads', str(state.get('api_threads', 32)),
+         '--log-file', 'heat-api.log'])
+
+
+def stop_api(state_dir):
+    """Stop only the API of a running Heat (an outage of the endpoint;
+    the engine keeps working on its stacks)."""
+    local.stop_group(os.path.abspath(state_dir), 'heat-api')
+
+
+def start_api(state_dir, timeout=120):
+    """Start the API :func:`stop_api` stopped, on the same port."""
+    state = load_state(os.path.abspath(state_dir))
+    state['api_pid'] = _spawn_api(state)
+    local.save_state(state['state_dir'], STATE_FILE, state)
+    return wait(state['state_dir'], timeout=timeout)
 
 
 def stop(state_dir, purge=False, remove_state=False, grace=5):

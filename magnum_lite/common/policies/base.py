@@ -41,43 +41,69 @@ RULES = [
                        'role:admin and rule:deny_cluster_user',
                        description='Who is an administrator.'),
     policy.RuleDefault('admin_or_owner',
-                       'is_admin:True or project_id:%(project_id)s'),
+                       'is_admin:True or project_id:%(project_id)s',
+                       description=('An administrator, or a caller of the '
+                                    "target's project.")),
     policy.RuleDefault('admin_or_user',
-                       'is_admin:True or user_id:%(user_id)s'),
-    policy.RuleDefault('is_user', 'user_id:%(user_id)s'),
+                       'is_admin:True or user_id:%(user_id)s',
+                       description=("An administrator, or the target's own "
+                                    'user.')),
+    policy.RuleDefault('is_user', 'user_id:%(user_id)s',
+                       description="The caller is the target's user."),
     policy.RuleDefault('project_member',
                        'role:member and project_id:%(project_id)s and '
-                       'rule:deny_cluster_user'),
+                       'rule:deny_cluster_user',
+                       description=("A member of the target's project, "
+                                    'without a trust.')),
     policy.RuleDefault('project_reader',
                        'role:reader and project_id:%(project_id)s and '
-                       'rule:deny_cluster_user'),
+                       'rule:deny_cluster_user',
+                       description=("A reader of the target's project, "
+                                    'without a trust.')),
     policy.RuleDefault('admin_or_project_reader',
-                       'rule:context_is_admin or rule:project_reader'),
+                       'rule:context_is_admin or rule:project_reader',
+                       description='An administrator or a project reader.'),
     policy.RuleDefault('admin_or_project_member',
-                       'rule:context_is_admin or rule:project_member'),
+                       'rule:context_is_admin or rule:project_member',
+                       description='An administrator or a project member.'),
     policy.RuleDefault('admin_or_project_member_user',
                        'rule:context_is_admin or '
-                       '(rule:project_member and rule:is_user)'),
+                       '(rule:project_member and rule:is_user)',
+                       description=('An administrator, or a project member '
+                                    "who is the target's user.")),
     policy.RuleDefault('admin_or_project_reader_user',
                        'rule:context_is_admin or '
-                       '(rule:project_reader and rule:is_user)'),
+                       '(rule:project_reader and rule:is_user)',
+                       description=('An administrator, or a project reader '
+                                    "who is the target's user.")),
     policy.RuleDefault('admin_or_project_member_user_or_cluster_user',
                        'rule:context_is_admin or '
                        '(rule:project_member and rule:is_user) or '
-                       'rule:cluster_user'),
+                       'rule:cluster_user',
+                       description=('As admin_or_project_member_user, or the '
+                                    "cluster's trustee.")),
     policy.RuleDefault('admin_or_project_reader_user_or_cluster_user',
                        'rule:context_is_admin or '
                        '(rule:project_reader and rule:is_user) or '
-                       'rule:cluster_user'),
+                       'rule:cluster_user',
+                       description=('As admin_or_project_reader_user, or the '
+                                    "cluster's trustee.")),
     policy.RuleDefault('admin_or_project_reader_or_cluster_user',
                        'rule:context_is_admin or rule:project_reader or '
-                       'rule:cluster_user'),
+                       'rule:cluster_user',
+                       description=('An administrator, a project reader, or '
+                                    "the cluster's trustee.")),
     policy.RuleDefault('project_member_deny_cluster_user',
-                       'rule:project_member'),
+                       'rule:project_member',
+                       description="Magnum's name for project_member."),
     policy.RuleDefault('admin_or_project_member_deny_cluster_user',
-                       'rule:context_is_admin or rule:project_member'),
+                       'rule:context_is_admin or rule:project_member',
+                       description=("Magnum's name for "
+                                    'admin_or_project_member.')),
     policy.RuleDefault('admin_or_project_reader_deny_cluster_user',
-                       'rule:context_is_admin or rule:project_reader'),
+                       'rule:context_is_admin or rule:project_reader',
+                       description=("Magnum's name for "
+                                    'admin_or_project_reader.')),
 ]
 
 

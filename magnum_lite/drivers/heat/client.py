@@ -20,6 +20,12 @@ class HeatUnavailable(exception.ServiceUnavailable):
     message = 'Heat is unavailable: %(reason)s'
 
 
+class HeatRefused(exception.MagnumLiteError):
+    """Heat (or Keystone, authenticating for it) answered and said no:
+    a 4xx such as a template Heat finds invalid. Not an outage."""
+    message = 'Heat refused the request: %(reason)s'
+
+
 def make_client(stack_trust=None):
     """A Heat client as ``[heat]`` configures it. ``stack_trust``
     (``ClusterRows.stack_trust``): act as the cluster's owner through its
@@ -57,13 +63,18 @@ def make_client(stack_trust=None):
 
 
 def translate(err):
-    """Our error for a heatclient/keystoneauth failure."""
-    if isinstance(err, heat_exc.HTTPException):
-        return HeatUnavailable(reason=f'{err.code} {err.error}'
-                               if hasattr(err, 'error') else str(err))
-    return HeatUnavailable(reason=str(err))
+    """Our error for a heatclient/keystoneauth failure: a 4xx answer is
+    a refusal, anything else (5xx, no answer) an outage."""
+    code = getattr(err, 'code', None) or getattr(err, 'http_status', None)
+    reason = str(err)
+    if isinstance(err, heat_exc.HTTPException) and hasattr(err, 'error'):
+        reason = f'{err.code} {err.error}'
+    if isinstance(code, int) and 400 <= code < 500:
+        return HeatRefused(reason=reason)
+    return HeatUnavailable(reason=reason)
 
 
 ERRORS = (heat_exc.BaseException, heat_exc.HTTPException,
           ks_exc.ClientException)
 NOT_FOUND = heat_exc.HTTPNotFound
+CONFLICT = heat_exc.HTTPConflict

@@ -206,6 +206,13 @@ class HeatDriver(base.Driver):
     @staticmethod
     def _update(stacks, name, entry, params, cluster, operation):
         current = stacks.find(name)
+        if current is not None and current.stack_status.endswith(
+                '_IN_PROGRESS'):
+            # A retry whose first attempt reached Heat (its answer was
+            # lost): Heat is doing it; a second update would cancel it.
+            LOG.info('Stack %s is %s already; not updating it again',
+                     name, current.stack_status)
+            return
         # A retry after a failed update: rebuild the nodes that failed to
         # boot (same parameters would leave them as they are).
         repairs.mark_failed_boots(stacks.client, current, entry)
@@ -312,7 +319,7 @@ class HeatDriver(base.Driver):
             try:
                 stacks = self._stacks(rows)
                 return _StackIndex(stacks.tagged(TAG), stacks.find)
-            except heat.HeatUnavailable as err:
+            except (heat.HeatUnavailable, heat.HeatRefused) as err:
                 LOG.warning('Listing stacks as cluster %s failed: %s',
                             rows.uuid, err)
             except Exception:

@@ -12,7 +12,8 @@ LOG = logging.getLogger(__name__)
 
 
 class Stacks:
-    """Stack calls with heatclient's errors as ``HeatUnavailable``.
+    """Stack calls with heatclient's errors as ours (``HeatRefused``,
+    ``HeatUnavailable``).
     ``client`` is the python-heatclient client, for the modules that
     work on resources and hooks (drains, repairs)."""
 
@@ -36,9 +37,19 @@ class Stacks:
             raise heat.translate(err) from err
 
     def create(self, **arguments):
-        """Create a stack; returns its id."""
-        return self.call(self.client.stacks.create,
-                         **arguments)['stack']['id']
+        """Create a stack; returns its id. A stack of that name that
+        Heat says exists already is this create's, repeated after its
+        answer was lost (Heat stored it after our call timed out)."""
+        try:
+            return self.client.stacks.create(**arguments)['stack']['id']
+        except heat.CONFLICT as err:
+            existing = self.find(arguments['stack_name'])
+            if existing is None:
+                raise heat.translate(err) from err
+            LOG.info('Stack %s exists already; taking it', existing.id)
+            return existing.id
+        except heat.ERRORS as err:
+            raise heat.translate(err) from err
 
     def update(self, name, **arguments):
         self.call(self.client.stacks.update, name, **arguments)

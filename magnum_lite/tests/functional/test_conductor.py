@@ -1,12 +1,17 @@
 """The conductor over real RabbitMQ: lost casts, dead conductors, stale
 messages."""
 
+import logging
+import os
 import time
 
 import fixtures
 from oslo_db import exception as db_exc
 from oslo_utils import uuidutils
 
+from magnum_lite.api import work
+from magnum_lite.common import exception
+from magnum_lite.common import rpc
 from magnum_lite.common import states
 from magnum_lite.common import status_reason
 from magnum_lite.conductor import hash_ring
@@ -14,8 +19,12 @@ from magnum_lite.conductor import periodics
 from magnum_lite.db import api as db_api
 from magnum_lite.tests import base
 from magnum_lite.tests import fake_driver
+from magnum_lite.tests.harness import heat as heat_harness
+from magnum_lite.tests.harness import rabbitmq
 
 load_tests = base.load_tests
+# How long the broker stays down (the fault suite's soak runs longer).
+OUTAGE = int(os.environ.get('MAGNUM_LITE_BROKER_OUTAGE', '10'))
 
 
 class TestLostWork(base.FunctionalTestCase):
@@ -44,6 +53,26 @@ class TestLostWork(base.FunctionalTestCase):
         creates = [c for c in fake_driver.CALLS if c[0] == 'create']
         self.assertEqual([('create', uuid)], creates)
 
+    def test_create_while_the_broker_is_down(self):
+        # A cast to a broker that does not answer is given up at once
+        # (oslo.messaging would retry it for ever, holding the request).
+        rpc.cleanup()
+        work.reset()
+        self.conf.config(transport_url='rabbit://guest:guest@127.0.0.1:'
+                         f'{heat_harness.heatctl.local.free_port()}/')
+        self.addCleanup(rpc.cleanup)
+        self.addCleanup(work.reset)
+        t0 = time.monotonic()
+        uuid = self.create_cluster(wait=False)
+        self.assertLess(time.monotonic() - t0, 20)
+        rpc.cleanup()
+        work.reset()
+        self.conf.config(transport_url=base.services.transport_url())
+        self._start_conductor()
+        self.wait_for(uuid, 'CREATE_COMPLETE')
+        self.assertEqual([('create', uuid)], [
+            c for c in fake_driver.CALLS if c[0] == 'create'])
+
     def test_lock_of_dead_conductor_is_broken(self):
         uuid = self.create_cluster(wait=False)
         db_api.service_heartbeat('dead-conductor', 'magnum-lite-conductor')
@@ -54,6 +83,110 @@ class TestLostWork(base.FunctionalTestCase):
         self._start_conductor()
         self.wait_for(uuid, 'CREATE_COMPLETE')
         self.assertIsNone(db_api.cluster_get(uuid).reservation)
+
+
+class TestServiceOutage(base.FunctionalTestCase):
+    """Heat (or Keystone) not answering when a step starts: the cluster
+    waits in progress, saying why, instead of failing."""
+
+    with_conductor = False
+
+    def setUp(self):
+        super().setUp()
+        self.conf.config(transport_url=base.services.transport_url())
+        self.conf.config(redrive_after=1, redrive_interval=1,
+                         group='conductor')
+        self.create_template()
+        self.outage = {'create': 2}
+        fake_driver.HOOKS.append(self._down)
+        self.addCleanup(fake_driver.HOOKS.remove, self._down)
+
+    def _down(self, call):
+        if self.outage.get(call[0], 0) > 0:
+            self.outage[call[0]] -= 1
+            raise exception.ServiceUnavailable(reason='Heat is down')
+
+    def test_create_waits_for_heat_then_completes(self):
+        seen = []
+        fake_driver.HOOKS.append(lambda call: seen.append(
+            db_api.cluster_get(call[1]).status_reason)
+            if call[0] == 'create' else None)
+        self.useFixture(base.Conductor())
+        uuid = self.create_cluster(wait=False)
+        cluster = self.wait_for(uuid, 'CREATE_COMPLETE')
+        creates = [c for c in fake_driver.CALLS if c[0] == 'create']
+        self.assertEqual(3, len(creates))
+        # The retries saw the outage's reason; the outcome replaced it.
+        self.assertIn('Heat is down; retrying every 1 s', seen[-1])
+        self.assertEqual('Stack completed', cluster['status_reason'])
+
+    def test_create_fails_once_patience_runs_out(self):
+        self.conf.config(outage_patience=0, group='conductor')
+        self.useFixture(base.Conductor())
+        uuid = self.create_cluster(wait=False)
+        cluster = self.wait_for(uuid, 'CREATE_FAILED')
+        self.assertIn('Heat is down (gave up after', cluster['status_reason'])
+
+
+class TestBrokerRestart(base.FunctionalTestCase):
+    """RabbitMQ (a node of the test's own) stopped while operations are
+    in flight and while new ones are asked for, then started again: every
+    operation completes once, and the conductor's RPC server reconnects.
+    """
+
+    scenarios = [('mysql', {'backend': 'mysql'})]
+    with_conductor = False
+
+    def setUp(self):
+        super().setUp()
+        self.broker = self.useFixture(rabbitmq.PrivateRabbit())
+        self.conf.config(transport_url=self.broker.url)
+        self.conf.config(redrive_after=15, redrive_interval=1,
+                         group='conductor')
+        self.create_template()
+        self.useFixture(base.Conductor(transport_url=self.broker.url))
+        self.redrives = self.useFixture(fixtures.FakeLogger(
+            name=periodics.__name__, level=logging.INFO))
+
+    def _timed(self, method, path, body=None, status=None):
+        t0 = time.monotonic()
+        response = self.call(method, path, body, status=status)
+        # Not a timing target: a cast that never gives up holds the
+        # request for as long as the broker is down.
+        self.assertLess(time.monotonic() - t0, 20)
+        return response
+
+    def test_operations_survive_a_broker_restart(self):
+        resized = self.create_cluster(name='resized', node_count=1)['uuid']
+        deleted = self.create_cluster(name='deleted')['uuid']
+        building = self.create_cluster(name='building', wait=False,
+                                       labels={'fake_polls': '8'})
+        self.broker.stop()
+        self._timed('POST', f'/v1/clusters/{resized}/actions/resize',
+                    {'node_count': 3})
+        self._timed('DELETE', f'/v1/clusters/{deleted}', status=204)
+        created = self._timed('POST', '/v1/clusters', {
+            'name': 'created', 'cluster_template_id': 'tpl',
+            'master_count': 1, 'node_count': 1}).json['uuid']
+        time.sleep(OUTAGE)
+        self.broker.start()
+        self.assertEqual(3, self.wait_for(resized, 'UPDATE_COMPLETE',
+                                          timeout=120)['node_count'])
+        self.wait_for(deleted, None, timeout=120)
+        for uuid in (building, created):
+            self.wait_for(uuid, 'CREATE_COMPLETE', timeout=120)
+        calls = [c[:2] for c in fake_driver.CALLS
+                 if c[0] in ('create', 'delete')]
+        for call in (('create', building), ('create', created),
+                     ('delete', deleted)):
+            self.assertEqual(1, calls.count(call), call)
+        # Casts reach the conductor again: a new create is not left to
+        # the stuck-work periodic.
+        after = self.create_cluster(name='after', wait=False)
+        self.wait_for(after, 'CREATE_COMPLETE', timeout=60)
+        self.assertIn(f'Re-driving cluster_create of cluster {created}',
+                      self.redrives.output)
+        self.assertNotIn(after, self.redrives.output)
 
 
 class TestRestartedConductor(base.FunctionalTestCase):

@@ -2,7 +2,9 @@
 answers 503 in Magnum's envelope, and the conductor retries the step
 instead of failing the cluster."""
 
+import os
 import threading
+import time
 
 import fixtures
 import psycopg2
@@ -10,10 +12,15 @@ import pymysql
 import sqlalchemy as sa
 
 from magnum_lite.db import api as db_api
+from magnum_lite.db import migration
 from magnum_lite.tests import base
 from magnum_lite.tests import fake_driver
+from magnum_lite.tests.harness import dbserver
 
 load_tests = base.load_tests
+# How long a restarted server stays down (the fault suite's soak runs
+# longer).
+OUTAGE = int(os.environ.get('MAGNUM_LITE_DB_OUTAGE', '5'))
 
 # What each server's driver raises when the server has no connection
 # left (MariaDB's max_connections, PostgreSQL's max_connections).
@@ -107,3 +114,46 @@ class TestConductor(base.FunctionalTestCase):
         self.wait_for(uuid, 'CREATE_COMPLETE')
         creates = [c for c in fake_driver.CALLS if c[0] == 'create']
         self.assertEqual([('create', uuid)] * 2, creates)
+
+
+class TestServerRestart(base.FunctionalTestCase):
+    """A database server of the test's own stopped while a cluster is
+    being built, then started again: the API answers 503 meanwhile and
+    writes nothing half; the conductor reconnects and finishes."""
+
+    scenarios = SERVERS
+    with_conductor = False
+
+    def setUp(self):
+        super().setUp()
+        self.server = self.useFixture(dbserver.SERVERS[self.backend]())
+        self.conf.config(connection=self.server.url, group='database')
+        db_api.reset()
+        self.addCleanup(db_api.reset)
+        migration.upgrade()
+        self.conf.config(redrive_after=2, redrive_interval=1,
+                         group='conductor')
+        self.useFixture(base.Conductor())
+        self.create_template()
+
+    def test_api_and_conductor_ride_out_a_restart(self):
+        building = self.create_cluster(wait=False, name='building',
+                                       labels={'fake_polls': '5'})
+        self.server.stop()
+        for method, path, body in (
+                ('GET', f'/v1/clusters/{building}', None),
+                ('GET', '/v1/clustertemplates/tpl', None),
+                ('POST', '/v1/clusters', {'name': 'lost',
+                                          'cluster_template_id': 'tpl'})):
+            self.assert_error(self.call(method, path, body, status=503),
+                              503, 'The database is unavailable')
+        time.sleep(OUTAGE)
+        self.server.start()
+        self.wait_for(building, 'CREATE_COMPLETE', timeout=120)
+        names = [c['name'] for c in self.call('GET', '/v1/clusters')
+                 .json['clusters']]
+        self.assertEqual(['building'], names)
+        # Every pooled connection died with the server: new work too.
+        self.create_cluster(name='after', master_count=1, node_count=1)
+        creates = [c[1] for c in fake_driver.CALLS if c[0] == 'create']
+        self.assertEqual(1, creates.count(building))

@@ -19,7 +19,9 @@ TLS set-up is checked for real. Usage::
 the cluster's API servers would), and nodes that register again after
 their Node object is deleted, as a replacement server's kubelet does.
 
-It implements only what ``clients.kubernetes`` uses: ``GET /api/v1/nodes``,
+It implements only what ``clients.kubernetes`` uses: ``GET /readyz``
+(200 ``ok``, or 500 naming ``failing_check`` when it is set), ``GET
+/api/v1/nodes`` (nodes with their ``conditions``, healthy by default),
 ``GET``, ``PATCH`` (merge patch) and ``DELETE`` ``/api/v1/nodes/{name}``,
 ``GET /api/v1/pods?fieldSelector=spec.nodeName=X`` and ``POST
 /api/v1/namespaces/{ns}/pods/{name}/eviction``, which deletes the pod, or
@@ -56,6 +58,10 @@ from cryptography.x509.oid import NameOID
 _EVICTION = re.compile(
     r'^/api/v1/namespaces/([^/]+)/pods/([^/]+)/eviction$')
 _NODE = re.compile(r'^/api/v1/nodes/([^/]+)$')
+# The conditions a healthy node reports.
+HEALTHY_CONDITIONS = {'Ready': 'True', 'MemoryPressure': 'False',
+                      'DiskPressure': 'False', 'PIDPressure': 'False',
+                      'NetworkUnavailable': 'False'}
 
 
 @dataclasses.dataclass
@@ -65,6 +71,9 @@ class Node:
     unschedulable: bool = False
     created_at: datetime.datetime = dataclasses.field(
         default_factory=lambda: datetime.datetime.now(datetime.UTC))
+    # {condition type: 'True' | 'False' | 'Unknown'}; tests change them.
+    conditions: dict = dataclasses.field(
+        default_factory=lambda: dict(HEALTHY_CONDITIONS))
 
     def to_json(self):
         spec = {'unschedulable': self.unschedulable} \
@@ -72,9 +81,12 @@ class Node:
         if self.provider_id:
             spec['providerID'] = self.provider_id
         stamp = self.created_at.strftime('%Y-%m-%dT%H:%M:%SZ')
+        conditions = [{'type': kind, 'status': status,
+                       'lastTransitionTime': stamp}
+                      for kind, status in self.conditions.items()]
         return {'kind': 'Node', 'apiVersion': 'v1',
                 'metadata': {'name': self.name, 'creationTimestamp': stamp},
-                'spec': spec}
+                'spec': spec, 'status': {'conditions': conditions}}
 
 
 @dataclasses.dataclass
@@ -198,9 +210,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.headers.get('Content-Type'),
             json.loads(raw) if raw else None, common_name, orgs)
         code, body = self.server.kube.answer(request)
-        data = json.dumps(body).encode()
+        text = isinstance(body, str)
+        data = body.encode() if text else json.dumps(body).encode()
         self.send_response(code)
-        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Type',
+                         'text/plain' if text else 'application/json')
         self.send_header('Content-Length', str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -237,6 +251,8 @@ class FakeKube(fixtures.Fixture):
         self.requests = []
         self.deleted_nodes = []
         self.handshake_errors = []
+        # /readyz: None answers 200 "ok"; a check name fails it (500).
+        self.failing_check = None
         self.url = None
         self._lock = threading.Lock()
         self._contexts = {}
@@ -306,6 +322,8 @@ class FakeKube(fixtures.Fixture):
 
     def _route(self, request):
         method, path = request.method, request.path
+        if (method, path) == ('GET', '/readyz'):
+            return self._readyz()
         if (method, path) == ('GET', '/api/v1/nodes'):
             return _list('NodeList', self.nodes.values())
         if (method, path) == ('GET', '/api/v1/pods'):
@@ -319,6 +337,12 @@ class FakeKube(fixtures.Fixture):
         if eviction and method == 'POST':
             return self._evict(request, *eviction.groups())
         return _status(404, 'NotFound', f'{method} {path}: not served')
+
+    def _readyz(self):
+        if self.failing_check is None:
+            return 200, 'ok'
+        return 500, (f'[+]ping ok\n[-]{self.failing_check} failed: '
+                     'reason withheld\nreadyz check failed\n')
 
     def _pods(self, query):
         selector = query.get('fieldSelector', [''])[0]
@@ -383,8 +407,10 @@ def for_cluster(cluster_uuid, api_address, nodes=()):
         return values['ca_cert'], values['ca_key']
 
     url = urllib.parse.urlsplit(api_address)
+    # Port 0: a free port (``kube.url`` then says which).
+    port = 443 if url.port is None else url.port
     kube = FakeKube(cluster_ca, addresses=[url.hostname],
-                    bind=(url.hostname, url.port or 443), reregister=True)
+                    bind=(url.hostname, port), reregister=True)
     # Registered while the cluster was built, before any operation the
     # test starts (Kubernetes time stamps have whole seconds).
     built = datetime.datetime.now(datetime.UTC) - datetime.timedelta(

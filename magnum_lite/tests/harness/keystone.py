@@ -163,6 +163,18 @@ class KeystoneHarness(_Base):
         self.state = None
         self.state_dir = None
 
+    def pause(self):
+        """Stop Keystone but keep its state: an outage."""
+        keystonectl.stop(self.state_dir)
+
+    def resume(self):
+        """Start Keystone again after :meth:`pause`: same port, database
+        and keys (tokens issued before still validate)."""
+        self.state = keystonectl.start(
+            self.state_dir, port=self.state['port'], venv=self.venv,
+            debug=self.debug, timeout=self.start_timeout,
+            preexec_fn=_die_with_parent)
+
     def _setUp(self):
         self.start()
         self.addCleanup(self.stop)
@@ -250,6 +262,24 @@ class KeystoneHarness(_Base):
         """A token string for ``session(...)`` with the same arguments."""
         return self.session(user, project=project, domain=domain,
                             trust_id=trust_id).get_token()
+
+    def cluster_token(self, cluster_uuid):
+        """A token of a cluster's own credential: its trustee through the
+        trust the conductor made at create (read from the database of
+        the calling test, whose encryption key it shares)."""
+        from keystoneauth1 import session as ks_session
+        from keystoneauth1.identity import v3
+
+        from magnum_lite.cluster import cluster_credentials
+
+        values = cluster_credentials.heat_values(cluster_uuid)
+        if 'trust_id' not in values:
+            raise AssertionError(f'cluster {cluster_uuid} has no trust')
+        auth = v3.Password(auth_url=self.url,
+                           user_id=values['trustee_user_id'],
+                           password=values['trustee_password'],
+                           trust_id=values['trust_id'])
+        return ks_session.Session(auth=auth).get_token()
 
     def admin_session(self):
         """Cloud admin: user ``admin`` on project ``admin``."""

@@ -9,6 +9,7 @@ trusts gets a clear error instead of a stuck cluster.
 """
 
 import logging
+import time
 import uuid
 
 import fixtures
@@ -322,6 +323,48 @@ class TrustTest(CredentialsTestBase):
         self.assertFalse(
             self.identity.user_exists(second['trustee_user_id']))
         self.assertEqual(0, self.count(models.ClusterCredential))
+
+    def test_keystone_outage(self):
+        cluster = self.create()
+        first = self.stored(cluster)
+        before = self.identity.trustees()
+        unseen = self.identity.token()  # never shown to the API yet
+        harness = self.keystone_harness()
+        harness.pause()
+        self.addCleanup(self._resume, harness)
+        # The cached token keeps working for what needs no Keystone.
+        self.assertEqual('CREATE_COMPLETE', self.call(
+            'GET', f'/v1/clusters/{cluster}').json['status'])
+        # A token keystonemiddleware cannot validate: 503, our envelope.
+        response = self.call('GET', '/v1/clusters', status=503,
+                             headers={'X-Auth-Token': unseen})
+        self.assert_error(response, 503, 'Keystone')
+        # What needs new credentials is refused whole: no row.
+        response = self.call('POST', '/v1/clusters', {
+            'name': 'c2', 'cluster_template_id': 'tpl'}, status=503)
+        self.assert_error(response, 503, 'Keystone is unavailable')
+        self.call('PATCH', f'/v1/credentials/{cluster}', status=503)
+        self.assertEqual(first, self.stored(cluster))
+        self.assertEqual(1, self.count(models.Cluster))
+        # A delete waits for Keystone to remove the trust and its user.
+        self.call('DELETE', f'/v1/clusters/{cluster}', status=204)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            self.assertEqual('DELETE_IN_PROGRESS', self.call(
+                'GET', f'/v1/clusters/{cluster}').json['status'])
+            time.sleep(0.5)
+        self._resume(harness)
+        self.wait_gone(cluster)
+        self.assertFalse(self.identity.user_exists(first['trustee_user_id']))
+        self.assertEqual(before - {first['trustee_user_id']},
+                         self.identity.trustees())
+        self.assertEqual(0, self.count(models.ClusterCredential))
+
+    @staticmethod
+    def _resume(harness):
+        if harness.state and not keystone_harness.keystonectl.local.pid_alive(
+                harness.state['pid']):
+            harness.resume()
 
     def test_application_credential_caller_gets_a_clear_refusal(self):
         self.create_template()

@@ -98,6 +98,11 @@ class KeystoneAPITestCase(api_server.ServerPerClass, base.DbTestCase):
                 self.server.endpoint + '/v1/clusters', timeout=30,
                 headers={'X-Auth-Token': token} if token else {})
             self.assertEqual(401, response.status_code, token)
+            # keystonemiddleware's refusal, in Magnum's envelope.
+            error = response.json()['errors'][0]
+            self.assertEqual((401, 'client'), (error['status'],
+                                               error['code']))
+            self.assertIn('requires authentication', error['detail'])
             self.assertIn('WWW-Authenticate', response.headers)
             self.assertIn(self.keystone.url,
                           response.headers['WWW-Authenticate'])

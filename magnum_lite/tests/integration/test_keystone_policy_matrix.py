@@ -21,7 +21,8 @@ another project's resources are not found (404, 400 where the cluster is
 named in the body); the project-less admin routes (quotas, services) are
 403 for others; no or a bad token is 401 everywhere but the version
 documents. A cluster's trustee may show its cluster, get its CA and sign
-a CSR for it, and nothing else (403), on no other cluster.
+a CSR for it and report its health, and nothing else (403), on no
+other cluster.
 
 Mutating calls run for real: a row marked ``fresh`` gets a new victim
 resource after every call that succeeded, a row marked ``settle`` waits
@@ -35,10 +36,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from keystoneauth1 import session as ks_session
-from keystoneauth1.identity import v3
 
-from magnum_lite.cluster import cluster_credentials
 from magnum_lite.tests import base
 from magnum_lite.tests.harness import api_server
 from magnum_lite.tests.harness import keystone
@@ -53,6 +51,10 @@ TEMPLATE = {'coe': 'kubernetes', 'image_id': 'img-1', 'flavor_id': 'm1',
             'master_flavor_id': 'm1', 'keypair_id': 'kp',
             'master_lb_enabled': True}
 NO = (401, 401)  # no token, bad token
+HEALTH_REPORT = [{'op': 'replace', 'path': '/health_status',
+                  'value': 'HEALTHY'},
+                 {'op': 'replace', 'path': '/health_status_reason',
+                  'value': '{"api": "ok"}'}]
 
 
 def _csr():
@@ -107,6 +109,12 @@ MATRIX = [
     ('PATCH', '/v1/clusters/{c1}',
      [{'op': 'replace', 'path': '/node_count', 'value': 2}],
      (202, 202, 202, 403, 404, 403) + NO, {'settle': 'c1'}),
+    # What a cluster reports of its health (Magnum's auto-healer, at
+    # 1.10): its own credential may, on its own cluster only.
+    ('PATCH', '/v1/clusters/{c1}', HEALTH_REPORT,
+     (202, 202, 202, 403, 404, 202) + NO, {}),
+    ('PATCH', '/v1/clusters/{c2}', HEALTH_REPORT,
+     (202, 202, 202, 403, 404, 403) + NO, {}),
     ('POST', '/v1/clusters/{c1}/actions/resize', {'node_count': 1},
      (202, 404, 202, 403, 404, 403) + NO, {'settle': 'c1'}),
     ('POST', '/v1/clusters/{c1}/actions/upgrade',
@@ -226,15 +234,6 @@ class PolicyMatrixTest(api_server.ServerPerClass, base.DbTestCase):
         self.settle(uuid_)
         return uuid_
 
-    def trustee_token(self, cluster):
-        values = cluster_credentials.heat_values(cluster)
-        self.assertIn('trust_id', values, 'cluster has no trust')
-        auth = v3.Password(auth_url=self.keystone.url,
-                           user_id=values['trustee_user_id'],
-                           password=values['trustee_password'],
-                           trust_id=values['trust_id'])
-        return ks_session.Session(auth=auth).get_token()
-
     def world(self):
         world = {'alpha': self.keystone.projects['alpha'], 'csr': _csr()}
         world['tpl'] = self.new_template()
@@ -246,7 +245,7 @@ class PolicyMatrixTest(api_server.ServerPerClass, base.DbTestCase):
                              status=200)['nodegroups']
         world['worker'] = next(n['uuid'] for n in nodegroups
                                if n['role'] == 'worker')
-        self.tokens['trustee'] = self.trustee_token(world['c1'])
+        self.tokens['trustee'] = self.keystone.cluster_token(world['c1'])
         return world
 
     def refresh(self, world, what):

@@ -43,6 +43,8 @@ DETAIL_FIELDS = (
     'master_lb_enabled', 'created_at', 'updated_at')
 
 _SOURCES = (schema.CREATE, schema.PATCH_DOCUMENT)
+# What a cluster reports of itself (and an admin may set).
+_HEALTH = ('health_status', 'health_status_reason')
 # Before 1.13 a cluster shows stack_id, from 1.13 cluster_id.
 _CLUSTER_ID = {'cluster_id': documents.nullable('string'),
                'stack_id': documents.nullable('string')}
@@ -242,8 +244,8 @@ def patch(request, ident):
                                  internal=schema.PATCH_INTERNAL,
                                  mandatory=('/cluster_template_id',))
     cluster = load(request, ident, rules.UPDATE_ALL_PROJECTS)
-    request.authorize(scope.target_of(cluster))
-    policy.authorize(rules.UPDATE_HEALTH_STATUS, request.context)
+    touched = {op['path'].split('/')[1] for op in ops}
+    _authorize_patch(request, cluster, touched)
     nodegroups = db_api.nodegroups_by_cluster([cluster.uuid])[cluster.uuid]
     worker = nodegroup_facts.default_nodegroup(nodegroups,
                                               nodegroup_facts.WORKER)
@@ -261,14 +263,31 @@ def patch(request, ident):
         raise exception.InvalidParameterValue(
             err=f"cannot change cluster property(ies) {', '.join(refused)}.")
     validation.check_document(schema.PATCH_DOCUMENT, changes)
-    _apply_patch(request, cluster, worker, changes, rollback)
+    health = {k: changes[k] for k in _HEALTH if k in changes}
+    if touched & set(_HEALTH):
+        # A report, even of an unchanged health, is news: the conductor
+        # leaves a cluster it cannot reach alone while it reports.
+        health['health_reported_at'] = models.utcnow()
+    _apply_patch(request, cluster, worker, changes, health, rollback)
     return routing.Reply({'uuid': cluster.uuid}, 202)
 
 
-def _apply_patch(request, cluster, worker, changes, rollback):
-    health = {k: changes[k] for k in ('health_status',
-                                       'health_status_reason')
-              if k in changes}
+def _authorize_patch(request, cluster, touched):
+    """403 unless the caller may make a patch of the ``touched``
+    attributes: the project's members and admins (``cluster:update`` on
+    the cluster, and ``cluster:update_health_status``), or the cluster's
+    own credential (a trust token, what runs in the cluster) for a patch
+    of that cluster's health and nothing else."""
+    target = scope.target_of(cluster)
+    if request.context.trust_id and touched <= set(_HEALTH):
+        policy.authorize(rules.UPDATE_HEALTH_STATUS, request.context,
+                         target)
+        return
+    request.authorize(target)
+    policy.authorize(rules.UPDATE_HEALTH_STATUS, request.context)
+
+
+def _apply_patch(request, cluster, worker, changes, health, rollback):
     if 'node_count' not in changes:
         if health:
             db_api.cluster_update(cluster.uuid, health)

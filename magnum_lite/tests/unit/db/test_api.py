@@ -5,6 +5,7 @@ import datetime
 
 from magnum_lite.common import exception
 from magnum_lite.common import states
+from magnum_lite.conductor import cluster_lock
 from magnum_lite.db import api as db_api
 from magnum_lite.db import models
 from magnum_lite.tests import base
@@ -116,8 +117,20 @@ class TestLocks(base.DbTestCase):
         cut_off = db_api.age(60)
         self.assertTrue(db_api.cluster_reserve(cluster.uuid, 'a', cut_off))
         self.assertFalse(db_api.cluster_reserve(cluster.uuid, 'b', cut_off))
+        # A holder takes its own lock again (one it failed to release).
+        self.assertTrue(db_api.cluster_reserve(cluster.uuid, 'a', cut_off))
         db_api.cluster_release(cluster.uuid, 'a')
         self.assertTrue(db_api.cluster_reserve(cluster.uuid, 'b', cut_off))
+
+    def test_threads_of_one_conductor_exclude_each_other(self):
+        cluster = _cluster(_template())
+        self.conf.config(host='a', group='conductor')
+        with cluster_lock.locked(cluster.uuid, 'first'):
+            self.assertRaises(exception.ClusterLocked,
+                              cluster_lock.locked(cluster.uuid,
+                                                  'second').__enter__)
+        with cluster_lock.locked(cluster.uuid, 'after'):
+            pass
 
     def test_lock_of_dead_conductor_is_broken(self):
         cluster = _cluster(_template())

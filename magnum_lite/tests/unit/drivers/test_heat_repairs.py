@@ -135,6 +135,6 @@ class MarkFailedBootsTest(testtools.TestCase):
     def test_heat_errors_are_translated(self):
         heat = _heat(FAILED_UPGRADE,
                      fail_mark=heat_exc.HTTPConflict('in progress'))
-        self.assertRaises(heat_client.HeatUnavailable,
+        self.assertRaises(heat_client.HeatRefused,
                           repairs.mark_failed_boots, heat,
                           _stack('UPDATE_FAILED'), templates.CLUSTER)

@@ -5,8 +5,10 @@ from unittest import mock
 
 import testtools
 from heatclient import exc as heat_exc
+from keystoneauth1 import exceptions as ks_exc
 
 from magnum_lite.drivers.heat import client as heat
+from magnum_lite.drivers.heat import driver
 from magnum_lite.drivers.heat import stacks as heat_stacks
 
 
@@ -43,3 +45,42 @@ class DeleteTest(testtools.TestCase):
         client.stacks.delete.side_effect = heat_exc.HTTPServiceUnavailable()
         self.assertRaises(heat.HeatUnavailable,
                           heat_stacks.Stacks(client).delete, 'ml-c1')
+
+    def test_a_refusal_is_not_an_outage(self):
+        client = _client('CREATE_COMPLETE')
+        client.stacks.delete.side_effect = heat_exc.HTTPBadRequest(
+            '{"error": {"message": "Property error: flavor"}}')
+        err = self.assertRaises(heat.HeatRefused,
+                                heat_stacks.Stacks(client).delete, 'ml-c1')
+        self.assertIn('Heat refused the request: 400', str(err))
+        self.assertIn('Property error: flavor', str(err))
+
+    def test_keystone_answers_sort_the_same_way(self):
+        self.assertIsInstance(heat.translate(ks_exc.Unauthorized()),
+                              heat.HeatRefused)
+        self.assertIsInstance(heat.translate(ks_exc.ConnectFailure()),
+                              heat.HeatUnavailable)
+        self.assertIsInstance(heat.translate(ks_exc.ServiceUnavailable()),
+                              heat.HeatUnavailable)
+
+
+class TestRetriedCreate(testtools.TestCase):
+
+    def test_a_stack_heat_stored_after_a_lost_answer_is_taken(self):
+        client = _client('CREATE_IN_PROGRESS')
+        client.stacks.get.return_value.id = 'stack-1'
+        client.stacks.create.side_effect = heat_exc.HTTPConflict(
+            'The Stack (ml-c1) already exists.')
+        self.assertEqual('stack-1', heat_stacks.Stacks(client).create(
+            stack_name='ml-c1'))
+
+
+class TestRetriedUpdate(testtools.TestCase):
+    """The driver's update step, driven again after Heat's answer was
+    lost (the stuck-work periodic after an outage)."""
+
+    def test_an_update_heat_is_doing_is_not_sent_again(self):
+        client = _client('UPDATE_IN_PROGRESS')
+        driver.HeatDriver._update(heat_stacks.Stacks(client), 'ml-c1',
+                                  None, {}, None, None)
+        client.stacks.update.assert_not_called()

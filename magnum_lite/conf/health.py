@@ -1,0 +1,39 @@
+"""Cluster health tracking by the conductors: ``[health]``."""
+
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup('health', title='Cluster health options')
+
+OPTS = [
+    cfg.BoolOpt('enabled', default=True,
+                help="Whether the conductors read each cluster's "
+                     'Kubernetes API (/readyz and the nodes\' conditions) '
+                     'and keep health_status and health_status_reason '
+                     'up to date. Reports clusters send themselves '
+                     '(PATCH /v1/clusters/{id}) are accepted either way.'),
+    cfg.IntOpt('interval', default=60, min=0,
+               help='Seconds between two health checks of the clusters '
+                    'a conductor owns on the hash ring. 0 disables.'),
+    cfg.IntOpt('timeout', default=5, min=1,
+               help="Seconds a single request to a cluster's Kubernetes "
+                    'API may take during a health check (connect and '
+                    'read, each). An unreachable cluster costs one '
+                    'worker this long per check.'),
+    cfg.IntOpt('workers', default=8, min=1,
+               help='Clusters a conductor checks at the same time.'),
+    cfg.IntOpt('report_timeout', default=300, min=1,
+               help='Seconds a cluster whose API the conductor cannot '
+                    'reach may go without a health report (its own '
+                    'PATCH, or a successful check) before its health '
+                    'becomes UNKNOWN, with a reason that says since '
+                    'when.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(OPTS, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: OPTS}
