@@ -4,6 +4,8 @@
 # keystonemiddleware, and runs API (uWSGI) and conductor as services.
 
 function install_magnum_lite {
+    # mysqlclient builds against the MariaDB client library.
+    install_package libmariadb-dev pkg-config
     setup_develop $MAGNUM_LITE_DIR
 }
 
@@ -13,8 +15,9 @@ function configure_magnum_lite {
         --config-file $MAGNUM_LITE_DIR/etc/magnum-lite/magnum-lite-config-generator.conf \
         --output-file $MAGNUM_LITE_CONF
     iniset $MAGNUM_LITE_CONF DEFAULT transport_url $(get_transport_url)
+    # mysqlclient (a requirement) rather than devstack's PyMySQL.
     iniset $MAGNUM_LITE_CONF database connection \
-        $(database_connection_url magnum_lite)
+        $(database_connection_url magnum_lite | sed 's|^mysql+pymysql:|mysql+mysqldb:|')
     iniset $MAGNUM_LITE_CONF database encryption_key \
         $(python3 -c 'from cryptography import fernet; print(fernet.Fernet.generate_key().decode())')
     iniset $MAGNUM_LITE_CONF api auth_strategy keystone

@@ -7,12 +7,14 @@ errors, for the cases callers must handle (not found, duplicate, busy).
 
 import contextlib
 import datetime
+import functools
 import threading
 
 import sqlalchemy as sa
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_utils import uuidutils
+from sqlalchemy import orm
 
 from magnum_lite.common import exception
 from magnum_lite.common import states
@@ -20,9 +22,11 @@ from magnum_lite.conf import CONF
 from magnum_lite.db import availability
 from magnum_lite.db import models
 from magnum_lite.db import pagination
+from magnum_lite.db import reader
 
 _LOCK = threading.Lock()
 _FACADE = None
+_READER = None
 _OWN_OPTIONS = frozenset({'encryption_key'})
 
 
@@ -59,19 +63,35 @@ def _serialize_sqlite_writes(engine):
             connection.exec_driver_sql('BEGIN IMMEDIATE')
 
 
+def _reader_session():
+    global _READER
+    with _LOCK:
+        if _READER is None:
+            _READER = orm.sessionmaker(
+                reader.create_engine(CONF.database), expire_on_commit=False)
+        return _READER()
+
+
 def reset():
-    """Forget the engine, so the next call connects to
+    """Forget the engines, so the next call connects to
     ``[database] connection`` anew (tests, forked workers)."""
-    global _FACADE
+    global _FACADE, _READER
     with _LOCK:
         if _FACADE is not None:
             _FACADE.dispose_pool()
-        _FACADE = None
+        if _READER is not None:
+            _READER.kw['bind'].dispose()
+        _FACADE = _READER = None
 
 
 def get_engine():
     """The writer engine (for migrations and tools)."""
     return _facade().writer.get_engine()
+
+
+def get_reader_engine():
+    """The engine reads use (autocommit; see :mod:`.reader`)."""
+    return _reader_session().get_bind()
 
 
 @contextlib.contextmanager
@@ -83,6 +103,25 @@ def _writer():
 
 @contextlib.contextmanager
 def _reader():
+    """A session on the reader engine: each statement is a transaction
+    of its own, so one that must be consistent is one statement."""
+    with availability.translated(), _reader_session() as session:
+        yield session
+
+
+def _rows(statement, params=None):
+    """The rows of a Core ``statement`` on the reader engine: plain
+    named tuples, without the ORM's session, identity map and
+    instrumented objects (most of what a one-row read costs)."""
+    with availability.translated(), \
+            _reader_session().get_bind().connect() as connection:
+        return connection.execute(statement, params).all()
+
+
+@contextlib.contextmanager
+def _snapshot_reader():
+    """A read-only transaction on the writer engine, for the few reads of
+    several statements that must see one state of the database."""
     with availability.translated(), \
             _facade().reader.using(_Txn()) as session:
         yield session
@@ -162,16 +201,29 @@ def template_create(values):
                                       uuid=values['uuid'])
 
 
+@functools.cache
+def _template_get_query(by_uuid, visible):
+    table = models.ClusterTemplate.__table__
+    key = table.c.uuid if by_uuid else table.c.name
+    query = sa.select(table).where(key == sa.bindparam('ident'))
+    if visible:
+        query = query.where(_template_visibility(sa.bindparam('project')))
+    return query.limit(2)
+
+
 def template_get(ident, visible_to=None):
     """One template by uuid or name; ``visible_to`` limits it to what that
-    project may see (own, or public and not hidden). None: any project."""
-    model = models.ClusterTemplate
-    criteria = [] if visible_to is None else [_template_visibility(visible_to)]
-    with _reader() as session:
-        return _lookup(session, model, ident, 'ClusterTemplate',
-                       'ClusterTemplates',
-                       exception.ClusterTemplateNotFound(clustertemplate=ident),
-                       *criteria)
+    project may see (own, or public and not hidden). None: any project.
+    A read-only row."""
+    query = _template_get_query(uuidutils.is_uuid_like(ident),
+                                visible_to is not None)
+    rows = _rows(query, {'ident': ident, 'project': visible_to})
+    if not rows:
+        raise exception.ClusterTemplateNotFound(clustertemplate=ident)
+    if len(rows) > 1:
+        raise exception.AmbiguousName(plural='ClusterTemplates',
+                                      kind='ClusterTemplate')
+    return rows[0]
 
 
 def template_get_by_id(template_id, visible_to=None):
@@ -376,25 +428,84 @@ def cluster_rows(cluster_uuids, template_uuids):
     ``({template uuid: template}, {cluster uuid: [nodegroups by id]},
     {cluster uuid: {kind: certificate}}, {cluster uuid: stack trust
     row})``."""
-    with _reader() as session:
+    with _snapshot_reader() as session:
         return (_templates_by_uuid(session, template_uuids),
                 _nodegroups_by_cluster(session, cluster_uuids),
                 _certificates_by_cluster(session, cluster_uuids),
                 _stack_credentials(session, cluster_uuids))
 
 
-def cluster_show(ident, project_id=None):
-    """(cluster, its nodegroups, its template) in one transaction."""
-    model = models.Cluster
-    criteria = [] if project_id is None else [model.project_id == project_id]
-    with _reader() as session:
-        cluster = _lookup(session, model, ident, 'cluster', 'clusters',
-                          exception.ClusterNotFound(cluster=ident), *criteria)
-        nodegroups = _nodegroups_by_cluster(session, [cluster.uuid])
-        template = session.query(models.ClusterTemplate).filter(
-            models.ClusterTemplate.uuid == cluster.cluster_template_id
-        ).first()
-    return cluster, nodegroups[cluster.uuid], template
+@functools.cache
+def _cluster_show_query(by_uuid, in_project, columns, nodegroup_columns):
+    """The statement of :func:`cluster_show` (built once per shape: a
+    statement with a subquery costs more to build than to run)."""
+    cluster_t = models.Cluster.__table__
+    ng_t = models.NodeGroup.__table__
+    template_t = models.ClusterTemplate.__table__
+    key = cluster_t.c.uuid if by_uuid else cluster_t.c.name
+    match = sa.select(cluster_t).where(key == sa.bindparam('ident'))
+    if in_project:
+        match = match.where(cluster_t.c.project_id == sa.bindparam('project'))
+    found = match.limit(2).subquery('found')
+    cluster_names = _names(cluster_t, columns, ('id', 'uuid'))
+    ng_names = _names(ng_t, nodegroup_columns, ('id',))
+    query = sa.select(
+        *[found.c[name] for name in cluster_names],
+        *[ng_t.c[name].label(f'ng_{name}') for name in ng_names],
+        template_t.c.id.label('template_row_id'),
+        template_t.c.labels.label('template_labels'),
+    ).select_from(found).outerjoin(
+        ng_t, ng_t.c.cluster_id == found.c.uuid).outerjoin(
+        template_t, template_t.c.uuid == found.c.cluster_template_id
+    ).order_by(found.c.id, ng_t.c.id)
+    return query, cluster_names, ng_names
+
+
+def cluster_show(ident, project_id=None, columns=None,
+                 nodegroup_columns=None):
+    """(cluster, its nodegroups by id, its template's labels holder) in
+    one SELECT, so the three agree without a transaction: the cluster
+    (at most two matches, to tell an ambiguous name) joined with its
+    nodegroups and its template. ``columns`` / ``nodegroup_columns`` are
+    the fields read (None: all); the rows are read-only records."""
+    query, cluster_names, ng_names = _cluster_show_query(
+        uuidutils.is_uuid_like(ident), project_id is not None,
+        None if columns is None else tuple(columns),
+        None if nodegroup_columns is None else tuple(nodegroup_columns))
+    rows = _rows(query, {'ident': ident, 'project': project_id})
+    if not rows:
+        raise exception.ClusterNotFound(cluster=ident)
+    if rows[0].id != rows[-1].id:
+        raise exception.AmbiguousName(plural='clusters', kind='cluster')
+    first = rows[0]
+    cluster = _record(first, cluster_names)
+    nodegroups = [_record(row, ng_names, 'ng_') for row in rows
+                  if row.ng_id is not None]
+    template = None
+    if first.template_row_id is not None:
+        template = Record(labels=first.template_labels)
+    return cluster, nodegroups, template
+
+
+class Record:
+    """The fields of a row it was given, as attributes."""
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+
+def _names(table, wanted, always):
+    """Column names of ``table`` to read: ``wanted`` (None: all) with
+    ``always``, in table order."""
+    if wanted is None:
+        return [c.name for c in table.columns]
+    keep = set(wanted) | set(always)
+    return [c.name for c in table.columns if c.name in keep]
+
+
+def _record(row, names, prefix=''):
+    mapping = row._mapping
+    return Record(**{name: mapping[prefix + name] for name in names})
 
 
 def cluster_count(project_id):
@@ -638,7 +749,7 @@ def cluster_release_host(host):
 
 def stats(project_id=None):
     """(number of clusters, number of nodes) of a project or of all."""
-    with _reader() as session:
+    with _snapshot_reader() as session:
         clusters = session.query(sa.func.count(models.Cluster.id))
         nodes = session.query(
             sa.func.coalesce(sa.func.sum(models.NodeGroup.node_count), 0))

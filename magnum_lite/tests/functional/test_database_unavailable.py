@@ -45,16 +45,19 @@ class RefusedConnections(fixtures.Fixture):
         self.thread = None
 
     def _setUp(self):
-        self.engine = db_api.get_engine()
-        sa.event.listen(self.engine, 'do_connect', self._connect)
-        self.addCleanup(sa.event.remove, self.engine, 'do_connect',
-                        self._connect)
+        # Writes and reads have an engine each.
+        self.engines = (db_api.get_engine(), db_api.get_reader_engine())
+        for engine in self.engines:
+            sa.event.listen(engine, 'do_connect', self._connect)
+            self.addCleanup(sa.event.remove, engine, 'do_connect',
+                            self._connect)
 
     def refuse(self, times=10 ** 9, thread=None):
         """Refuse the next ``times`` connections (of ``thread`` only, if
         given); pooled connections are dropped, or they would serve."""
         self.left, self.thread = times, thread
-        self.engine.dispose()
+        for engine in self.engines:
+            engine.dispose()
 
     def _connect(self, dialect, record, cargs, cparams):
         if self.left > 0 and self.thread in (None, threading.get_ident()):

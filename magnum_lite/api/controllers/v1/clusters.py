@@ -109,7 +109,8 @@ def serialize(request, cluster, nodegroups, template=None, fields=None,
     (labels_*), ``show`` adds ``faults`` to failed clusters."""
     wanted = fields or DETAIL_FIELDS
     # Only columns: a missing attribute on a plain row is an exception.
-    values = {f: getattr(cluster, f) for f in wanted if f in _COLUMNS}
+    get = collection.field_reader(cluster)
+    values = {f: get(f) for f in wanted if f in _COLUMNS}
     values.update(_derived(cluster, nodegroups,
                            counts_only=fields is LIST_FIELDS))
     values['status'] = states.magnum_status(cluster.status)
@@ -184,7 +185,8 @@ def get_one(request, ident):
     """Show one cluster."""
     request.check_query()
     cluster, nodegroups, template = db_api.cluster_show(
-        ident, scope.project_filter(request, rules.GET_ONE_ALL_PROJECTS))
+        ident, scope.project_filter(request, rules.GET_ONE_ALL_PROJECTS),
+        _DETAIL_COLUMNS, _DETAIL_NG_COLUMNS)
     request.authorize(scope.target_of(cluster))
     return serialize(request, cluster, nodegroups, template, show=True)
 

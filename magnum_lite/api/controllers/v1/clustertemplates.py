@@ -37,15 +37,16 @@ _STORED = tuple(f for f in FIELDS
 
 def serialize(request, template):
     """A template as the API shows it (list and detail alike)."""
+    get = collection.field_reader(template)
     body = {}
     for field in FIELDS:
         if field == 'links':
             body[field] = collection.links(
-                request, f'clustertemplates/{template.uuid}')
+                request, f'clustertemplates/{get("uuid")}')
         elif field in ('created_at', 'updated_at'):
-            body[field] = collection.timestamp(getattr(template, field))
+            body[field] = collection.timestamp(get(field))
         else:
-            body[field] = getattr(template, field)
+            body[field] = get(field)
     return body
 
 
