@@ -259,23 +259,26 @@ def delete_user(user_id):
     _ignore_missing(admin_session(), f'/users/{user_id}')
 
 
-def delete_trust(trust_id, trustee_user_id):
-    """As the trustee domain admin: revoke a trust and, as Keystone does
-    for this call (and not when it deletes a user), the trusts redelegated
-    from it, such as Heat's trust of a stack. Missing is fine. Keystone's
-    default policy lets only the trustor or an admin of project or system
-    scope do it, not a domain admin: a refusal is logged and left to the
-    trustee user's deletion, which revokes the trust itself (the trust id
-    is a secret and is not logged)."""
+def revoke_own_trust(user_id, password, trust_id):
+    """As the trust's trustee, with a token the trust itself scopes:
+    revoke it, and with it, as Keystone does for this call (and not when
+    it deletes a user), the trusts redelegated from it, such as Heat's
+    trust of a stack. With impersonation the token acts as the trustor,
+    whom Keystone's default policy lets revoke (a domain admin may not).
+    A trust already gone is fine; a refusal is logged (without the
+    secret trust id) and left to the trustee user's deletion."""
+    auth = v3.Password(auth_url=v3_url(), user_id=user_id,
+                       password=password, trust_id=trust_id)
     try:
-        admin_session().request(v3_url() + f'/OS-TRUST/trusts/{trust_id}',
-                                'DELETE', endpoint_override=v3_url())
+        _session(auth).request(v3_url() + f'/OS-TRUST/trusts/{trust_id}',
+                               'DELETE', endpoint_override=v3_url(),
+                               log=False)
     except ks_exc.NotFound:
         return
-    except ks_exc.Forbidden as err:
-        LOG.warning('Keystone refused to revoke the trust of trustee %s '
-                    '(%s); trusts redelegated from it (Heat\'s) stay '
-                    'listed', trustee_user_id, _message(err))
+    except (ks_exc.Unauthorized, ks_exc.Forbidden) as err:
+        LOG.warning('Keystone refused the revocation of the trust of '
+                    'trustee %s (%s); trusts redelegated from it (Heat\'s) '
+                    'stay listed', user_id, _message(err))
     except ks_exc.ClientException as err:
         raise KeystoneUnavailable(reason=_message(err)) from err
 

@@ -197,7 +197,8 @@ def _remove(kind, user_id, values, redelegated=False):
             # Deleting the user deletes its trusts but not those
             # redelegated from them (Heat's), which would stay listed,
             # dead; revoking the trust first takes them too.
-            keystone.delete_trust(values['trust_id'], user_id)
+            keystone.revoke_own_trust(user_id, values['password'],
+                                      values['trust_id'])
         keystone.delete_user(user_id)
     else:
         keystone.delete_application_credential(
