@@ -26,6 +26,13 @@ class HeatRefused(exception.MagnumLiteError):
     message = 'Heat refused the request: %(reason)s'
 
 
+class HeatMisconfigured(exception.MagnumLiteError):
+    """``[heat]`` gives no way to reach Heat: waiting will not help, so
+    the operation fails at once (an outage, HeatUnavailable, is
+    retried)."""
+    message = 'Heat is unavailable: %(reason)s'
+
+
 def make_client(stack_trust=None):
     """A Heat client as ``[heat]`` configures it. ``stack_trust``
     (``ClusterRows.stack_trust``): act as the cluster's owner through its
@@ -33,8 +40,8 @@ def make_client(stack_trust=None):
     group = CONF.heat
     if group.auth_mode == 'noauth':
         if not group.endpoint:
-            raise HeatUnavailable(reason='[heat] endpoint is required with '
-                                         'auth_mode=noauth')
+            raise HeatMisconfigured(reason='[heat] endpoint is required '
+                                           'with auth_mode=noauth')
         session = ks_session.Session(auth=noauth.NoAuth(),
                                      timeout=group.api_timeout)
         return heat_client.Client(
@@ -49,7 +56,7 @@ def make_client(stack_trust=None):
     else:
         auth = ks_loading.load_auth_from_conf_options(CONF, 'heat')
         if auth is None:
-            raise HeatUnavailable(
+            raise HeatMisconfigured(
                 reason='this cluster has no stack trust and [heat] has no '
                        'service credentials (auth_type) to reach Heat with')
     session = ks_loading.load_session_from_conf_options(

@@ -319,7 +319,8 @@ class HeatDriver(base.Driver):
             try:
                 stacks = self._stacks(rows)
                 return _StackIndex(stacks.tagged(TAG), stacks.find)
-            except (heat.HeatUnavailable, heat.HeatRefused) as err:
+            except (heat.HeatUnavailable, heat.HeatRefused,
+                    heat.HeatMisconfigured) as err:
                 LOG.warning('Listing stacks as cluster %s failed: %s',
                             rows.uuid, err)
             except Exception:

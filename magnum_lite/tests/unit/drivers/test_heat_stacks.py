@@ -7,6 +7,8 @@ import testtools
 from heatclient import exc as heat_exc
 from keystoneauth1 import exceptions as ks_exc
 
+from magnum_lite.common import exception
+from magnum_lite.conf import CONF
 from magnum_lite.drivers.heat import client as heat
 from magnum_lite.drivers.heat import driver
 from magnum_lite.drivers.heat import stacks as heat_stacks
@@ -84,3 +86,17 @@ class TestRetriedUpdate(testtools.TestCase):
         driver.HeatDriver._update(heat_stacks.Stacks(client), 'ml-c1',
                                   None, {}, None, None)
         client.stacks.update.assert_not_called()
+
+
+class TestMisconfiguredHeat(testtools.TestCase):
+    """A [heat] that gives no way to reach Heat fails the operation at
+    once: it is not an outage to wait out."""
+
+    def test_noauth_without_endpoint(self):
+        self.addCleanup(CONF.clear_override, 'auth_mode', 'heat')
+        self.addCleanup(CONF.clear_override, 'endpoint', 'heat')
+        CONF.set_override('auth_mode', 'noauth', 'heat')
+        CONF.set_override('endpoint', None, 'heat')
+        err = self.assertRaises(heat.HeatMisconfigured, heat.make_client)
+        self.assertNotIsInstance(err, exception.ServiceUnavailable)
+        self.assertIn('[heat] endpoint is required', str(err))
