@@ -10,6 +10,7 @@ Calls that carry or return secrets are made with ``log=False`` so
 keystoneauth1 never logs their bodies.
 """
 
+import functools
 import logging
 import threading
 
@@ -325,17 +326,33 @@ def delete_application_credential(user_id, credential_id):
 
 # What the cluster is told ----------------------------------------------------
 
-def cluster_auth_url():
-    """The Keystone URL clusters reach: the catalog's identity endpoint
-    of ``[trust] trustee_keystone_interface``, else ``auth_url``."""
+def _cluster_endpoint(service_type):
+    """The catalog's endpoint of ``service_type`` that clusters reach
+    (``[trust] trustee_keystone_interface``), or None."""
     try:
-        url = admin_session(_mode_scope()).get_endpoint(
-            service_type='identity',
+        return admin_session(_mode_scope()).get_endpoint(
+            service_type=service_type,
             interface=CONF.trust.trustee_keystone_interface,
             region_name=CONF.trust.region_name)
     except ks_exc.EndpointNotFound:
-        url = None
+        return None
     except ks_exc.ClientException as err:
         raise KeystoneUnavailable(reason=_message(err)) from err
-    url = (url or v3_url()).rstrip('/')
+
+
+def cluster_auth_url():
+    """The Keystone URL clusters reach: the catalog's identity endpoint
+    of ``[trust] trustee_keystone_interface``, else ``auth_url``."""
+    url = (_cluster_endpoint('identity') or v3_url()).rstrip('/')
     return url if url.endswith('/v3') else url + '/v3'
+
+
+@functools.lru_cache(maxsize=1)
+def cluster_magnum_url():
+    """Our own API's catalog endpoint (``container-infra``) that
+    clusters reach, as the versioned ``.../v1`` URL; '' if the catalog
+    has none. Looked up once per process: restart to see a change."""
+    url = (_cluster_endpoint('container-infra') or '').rstrip('/')
+    if url and not url.endswith('/v1'):
+        url += '/v1'
+    return url

@@ -27,6 +27,19 @@ OPTS = [
                     'PATCH, or a successful check) before its health '
                     'becomes UNKNOWN, with a reason that says since '
                     'when.'),
+    cfg.URIOpt('report_url',
+               help="The magnum-lite API URL (with /v1) that clusters' "
+                    'masters send their own health reports to, with the '
+                    "cluster's credentials. Unset: the catalog's "
+                    'container-infra endpoint of [trust] '
+                    'trustee_keystone_interface; neither: clusters do not '
+                    'report. It is in the masters\' user data: changing '
+                    'it replaces each cluster\'s masters, one at a time, '
+                    'at its next update.'),
+    cfg.IntOpt('report_interval', default=60, min=10,
+               help='Seconds between two health reports of a master. '
+                    'Keep it well under report_timeout. In the masters\' '
+                    'user data, as report_url.'),
 ]
 
 

@@ -39,5 +39,9 @@ else
         ml_log "master $NODE_INDEX: kubeadm join --control-plane"
         ml_step kubeadm-join-control-plane ml_join_control_plane
     fi
+    # Masters only: workers carry no credentials and no such file.
+    # shellcheck source=health-report.sh
+    . "$ML_LIB/health-report.sh"
+    ml_step health-reporter ml_install_health_reporter
 fi
 ml_signal SUCCESS "$NODE_NAME joined the cluster as $ROLE"

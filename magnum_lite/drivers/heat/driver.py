@@ -5,10 +5,12 @@ import collections
 import logging
 import typing
 
+from magnum_lite.clients import keystone
 from magnum_lite.cluster import nodegroups as nodegroup_facts
 from magnum_lite.cluster import operations
 from magnum_lite.cluster import upgrades
 from magnum_lite.common import states
+from magnum_lite.conf import CONF
 from magnum_lite.drivers import base
 from magnum_lite.drivers.heat import addons
 from magnum_lite.drivers.heat import bootstrap
@@ -54,6 +56,16 @@ def _identity(stack):
 
 def _row(obj):
     return {c.name: getattr(obj, c.name) for c in obj.__table__.columns}
+
+
+def _report_settings(credentials):
+    """``config:`` values of the masters' health reports: only a cluster
+    with credentials can report (fragments/health-report.sh)."""
+    if not credentials:
+        return {}
+    return {'health.report_url': (CONF.health.report_url
+                                  or keystone.cluster_magnum_url()),
+            'health.report_interval': CONF.health.report_interval}
 
 
 def _addons(entry, params):
@@ -178,7 +190,8 @@ class HeatDriver(base.Driver):
             _changed(worker, changes['nodegroups'].get(worker.uuid)),
             removals or {}, operation=args,
             bootstrap=bootstrap.values(rows.certificates),
-            credentials=rows.credentials)
+            credentials=rows.credentials,
+            conf_values=_report_settings(rows.credentials))
 
     def _nodegroup_parameters(self, stacks, rows, nodegroup, args):
         outputs = stacks.outputs(stack_name(rows.cluster))

@@ -276,6 +276,11 @@ PARAMETERS = (
     P('application_credential_secret', (CLUSTER,),
       ('credentials.application_credential_secret',), default='',
       hidden=True),
+    # Where and how often the masters report the cluster's health
+    # (fragments/health-report.sh); set only for clusters with credentials.
+    P('magnum_url', (CLUSTER,), ('config:health.report_url',), default=''),
+    P('health_report_interval', (CLUSTER,),
+      ('config:health.report_interval',), type=NUMBER, default=60),
     # Rolling replacement (upgrades): workers replaced per batch; the
     # masters' batch is fixed at 1 in cluster.yaml.
     P('worker_max_batch_size', (CLUSTER,), ('operation.max_batch_size',),

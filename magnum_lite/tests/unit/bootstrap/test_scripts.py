@@ -43,7 +43,9 @@ CREDENTIALS = {
     '__TRUSTEE_USER_ID__': 'trustee-id', '__TRUSTEE_USERNAME__': 'trustee',
     '__TRUSTEE_PASSWORD__': 'pw-x_y', '__TRUST_ID__': 'trust-1',
     '__APPLICATION_CREDENTIAL_ID__': '',
-    '__APPLICATION_CREDENTIAL_SECRET__': ''}
+    '__APPLICATION_CREDENTIAL_SECRET__': '',
+    '__MAGNUM_URL__': 'https://magnum.example.com/v1',
+    '__HEALTH_REPORT_INTERVAL__': '45'}
 KUBE_TAG = versions.DEFAULT_KUBE_TAG
 KUBE = versions.kube_version(KUBE_TAG)
 
@@ -129,7 +131,7 @@ class BootstrapScriptsTest(testtools.TestCase):
     def node(self, name, role='master', index='0', labels='', taints='',
              prefix=PREFIX, nodegroup_role=None, ip='10.0.0.10',
              credentials=True, generation='1', public_sans='',
-             rotating_to=None):
+             rotating_to=None, magnum_url=True):
         """A node's root as cloud-init leaves it (the files of
         master.yaml / worker.yaml)."""
         root = self._dir('nodes', name)
@@ -184,8 +186,9 @@ class BootstrapScriptsTest(testtools.TestCase):
             with open(os.path.join(FRAGMENTS, 'cloud.env')) as f:
                 cloud_env = f.read()
             for key, value in CREDENTIALS.items():
-                cloud_env = cloud_env.replace(
-                    key, value if credentials else '')
+                keep = credentials and (magnum_url
+                                        or key != '__MAGNUM_URL__')
+                cloud_env = cloud_env.replace(key, value if keep else '')
             self._write(os.path.join(etc, 'cloud.env'), cloud_env, 0o600)
             for fixed, path in addons.files(KUBE_TAG).items():
                 with open(os.path.join(TEMPLATES, path)) as f:
@@ -298,6 +301,30 @@ class BootstrapScriptsTest(testtools.TestCase):
                       signal)
         self.assertFalse(os.path.exists(
             os.path.join(root, 'etc/kubernetes/cloud.conf')))
+
+    def test_masters_report_their_health_on_a_timer(self):
+        root = self.node('k8s-master-0')
+        self.assertRan(self.run_node(root, 'k8s-master-0'))
+        units = 'etc/systemd/system/magnum-lite-health'
+        self.assertIn(['systemctl', 'enable', '--now',
+                       'magnum-lite-health.timer'], self.lines('systemctl'))
+        self.assertIn('OnUnitActiveSec=45\n',
+                      self.read(root, units + '.timer'))
+        self.assertIn(f"ExecStart=/bin/bash {FRAGMENTS}/health-report.sh\n",
+                      self.read(root, units + '.service'))
+        # Installed before the node tells Heat it joined.
+        self.assertLess(self.index_of('systemctl', 'enable', '--now',
+                                      'magnum-lite-health.timer'),
+                        self.index_of('signal'))
+
+    def test_no_report_url_no_health_reporter(self):
+        root = self.node('k8s-master-0', magnum_url=False)
+        self.assertRan(self.run_node(root, 'k8s-master-0'))
+        self.assertNotIn(['systemctl', 'enable', '--now',
+                          'magnum-lite-health.timer'],
+                         self.lines('systemctl'))
+        self.assertFalse(os.path.exists(os.path.join(
+            root, 'etc/systemd/system/magnum-lite-health.timer')))
 
     def test_every_download_and_image_uses_the_mirror_and_prefix(self):
         root = self.node('k8s-master-0')
