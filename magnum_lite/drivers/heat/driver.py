@@ -2,6 +2,7 @@
 nodegroup), built from heat-templates/kubernetes."""
 
 import collections
+import datetime
 import logging
 import typing
 
@@ -76,6 +77,11 @@ def _changed(obj, values):
     """A row as a dict, as it will be once ``values`` are written: an
     upgrade renders the stack from the upgraded rows."""
     return upgrades.apply(_row(obj), values)
+
+
+def _utcnow():
+    """Now, naive UTC (as the database's times)."""
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 def _waiting(error):
@@ -408,6 +414,10 @@ class HeatDriver(base.Driver):
         if stack is None:
             return status.observe(None, None, watched.deleting)
         if _unanswered(cluster, watched):
+            return base.Observation(base.IN_PROGRESS)
+        if watched.deleting and status.cancelled_for_delete(
+                stack.stack_status, cluster.operation_started_at,
+                _utcnow()):
             return base.Observation(base.IN_PROGRESS)
         observation = status.observe(stack.stack_status,
                                      stack.stack_status_reason,

@@ -192,3 +192,20 @@ class ProjectsTest(testtools.TestCase):
                           'connection refused'),
                          (observed['a1'].state, observed['a1'].reason))
         self.assertEqual(base.FAILED, observed['a2'].state)
+
+    def test_a_deleting_cluster_waits_for_heat_to_start_the_delete(self):
+        # Heat cancelled the create to delete the stack: CREATE_FAILED
+        # until the delete starts is not the delete's outcome.
+        self.projects = {'t1': ['a1']}
+        client = self.client({'trust_id': 't1'})
+        client.stacks.list.return_value = [
+            _stack('a1', status='CREATE_FAILED')]
+        client.resources.list.return_value = []
+        rows = _rows(operations.CLUSTER_DELETE, states.DELETING, 'a1',
+                     'alpha', 't1')
+        rows.cluster.operation_started_at = heat_driver._utcnow()
+        self.assertEqual(base.IN_PROGRESS,
+                         self.driver.poll('ctx', [rows])['a1'].state)
+        rows.cluster.operation_started_at = STARTED  # long ago
+        self.assertEqual(base.FAILED,
+                         self.driver.poll('ctx', [rows])['a1'].state)
