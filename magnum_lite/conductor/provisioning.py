@@ -163,6 +163,7 @@ def _unreachable(cluster, operation, err):
 def settle(cluster, observation):
     """Apply what the driver observed to a cluster and its nodegroups."""
     if observation.state == base.IN_PROGRESS:
+        _note_waiting(cluster, observation.reason)
         return
     if cluster.status == states.DELETING and observation.state in (
             base.COMPLETE, base.GONE):
@@ -203,6 +204,24 @@ def settle(cluster, observation):
     # newer claim (e.g. a delete) replaced the operation meanwhile.
     db_api.cluster_settle(cluster.uuid, cluster.status, values, updates,
                           gone)
+
+
+def _note_waiting(cluster, reason):
+    """Show on an in-progress cluster what its deployment waits for (the
+    driver cannot see it: Heat is unreachable), and nothing once it can
+    again. Written only when the cluster starts or stops waiting, not
+    every cycle: an outage's reason names a new connection each time.
+    (A driven operation has no other reason: the claim cleared it.)"""
+    if bool(reason) == bool(cluster.status_reason):
+        return
+    if reason:
+        LOG.warning('Cluster %s: %s; the status sync keeps looking',
+                    cluster.uuid, reason)
+        reason = status_reason.bounded(
+            f'{reason}; the status sync retries every '
+            f'{CONF.conductor.sync_status_interval} s')
+    db_api.cluster_update(cluster.uuid, {'status_reason': reason},
+                          expected_status=[cluster.status])
 
 
 def _upgraded(cluster, values, updates):

@@ -25,6 +25,9 @@ class Observation:
     deployed any more). ``outputs`` is read only when the deployment
     finished: api_address, master_addresses, node_addresses, coe_version,
     and ``nodegroups`` mapping nodegroup uuids to their node addresses.
+    An IN_PROGRESS observation's ``reason``, if any, says what keeps the
+    driver from seeing the deployment (e.g. Heat is unreachable); the
+    conductor shows it on the cluster until the driver sees it again.
     """
 
     state: str

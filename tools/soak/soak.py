@@ -14,7 +14,9 @@ cluster is done) what is left is deleted, and the run reports:
 * orphan stacks (magnum-lite's stacks Heat still lists);
 * credential and certificate rows of deleted clusters;
 * each conductor incarnation's resident memory, a minute after it
-  started and when it died or the run ended.
+  started, every ``--sample-every`` seconds while it lives, and when it
+  died or the run ended; and the load average of the machine, sampled
+  with it.
 
 Run it through ``tox -e soak`` (the network guard around it), or::
 
@@ -42,6 +44,7 @@ sys.path.insert(0, TOP)
 os.environ.setdefault('MAGNUM_LITE_TEST_RUN', f'soak{os.getpid()}')
 
 from magnum_lite.tests import services  # noqa: E402
+from magnum_lite.tests.harness import conductor_process  # noqa: E402
 from magnum_lite.tests.harness import heat as heat_harness  # noqa: E402
 
 BIN = os.path.dirname(sys.executable)
@@ -59,6 +62,8 @@ def _parse(argv):
     parser.add_argument('--drain-minutes', type=float, default=15,
                         help='how long to wait for what is left after '
                              '--minutes')
+    parser.add_argument('--sample-every', type=float, default=60,
+                        help='seconds between memory samples')
     parser.add_argument('--report', help='write the figures here (JSON)')
     return parser.parse_args(argv)
 
@@ -102,26 +107,15 @@ class Stack:
         from cryptography import fernet
         if not hasattr(self, 'key'):
             self.key = fernet.Fernet.generate_key().decode()
-        path = os.path.join(self.dir, f'{host}.conf')
-        with open(path, 'w') as f:
-            f.write(f"""[DEFAULT]
-transport_url = {self.transport_url}
-log_file = {self.dir}/{host}.log
-[database]
-connection = {self.database_url}
-encryption_key = {self.key}
-[conductor]
-host = {host}
-sync_status_interval = 5
-redrive_interval = 5
-redrive_after = 30
-service_down_time = 30
-[heat]
-auth_mode = noauth
-endpoint = {self.heat.endpoint}
-environment_files = {heat_harness.SIMULATION_ENV}
-""")
-        return path
+        return conductor_process.write_config(
+            os.path.join(self.dir, f'{host}.conf'),
+            transport_url=self.transport_url, database=self.database_url,
+            encryption_key=self.key, host=host,
+            heat_endpoint=self.heat.endpoint,
+            environment_files=[heat_harness.SIMULATION_ENV],
+            log_file=os.path.join(self.dir, f'{host}.log'),
+            sync_status_interval=5, redrive_interval=5, redrive_after=30,
+            service_down_time=30)
 
     def _migrate(self, config):
         subprocess.run([os.path.join(BIN, 'magnum-lite-db-manage'),
@@ -146,6 +140,11 @@ environment_files = {heat_harness.SIMULATION_ENV}
         rss = _rss_mib(process.pid)
         if rss is not None:
             self.memory.append((host, incarnation, when, rss))
+
+    def sample_all(self, elapsed):
+        """Sample every live conductor's memory (the flatness figure)."""
+        for host, (process, incarnation) in list(self.conductors.items()):
+            self._sample(host, process, incarnation, f'at {elapsed:.0f} s')
 
     def kill(self, host):
         process, incarnation = self.conductors[host]
@@ -292,6 +291,8 @@ def main(argv=None):
     start = time.monotonic()
     end = start + args.minutes * 60
     next_kill = start + args.kill_every
+    next_sample = start + args.sample_every
+    loads = []
     try:
         while time.monotonic() < end and (
                 work.live or work.started < work.total):
@@ -300,6 +301,10 @@ def main(argv=None):
                 stack.kill(hosts[kills % len(hosts)])
                 kills += 1
                 next_kill += args.kill_every
+            if time.monotonic() >= next_sample:
+                stack.sample_all(time.monotonic() - start)
+                loads.append(round(os.getloadavg()[0], 1))
+                next_sample += args.sample_every
             time.sleep(2)
         worked = time.monotonic() - start
         work.delete_all()
@@ -317,7 +322,7 @@ def main(argv=None):
         'minutes': round(worked / 60, 1),
         'conductor_rss_mib': stack.memory,
         'failures': work.failures[:20],
-        'load_average': os.getloadavg()}
+        'load_average': os.getloadavg(), 'load_samples': loads}
     print(json.dumps(report, indent=1))
     if args.report:
         with open(args.report, 'w') as f:

@@ -2,6 +2,7 @@
 nodegroup), built from heat-templates/kubernetes."""
 
 import collections
+import datetime
 import logging
 import typing
 
@@ -88,6 +89,16 @@ def _changed(obj, values):
     """A row as a dict, as it will be once ``values`` are written: an
     upgrade renders the stack from the upgraded rows."""
     return upgrades.apply(_row(obj), values)
+
+
+def _utcnow():
+    """Now, naive UTC (as the database's times)."""
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+def _waiting(error):
+    """A cluster whose stacks cannot be seen while Heat is unavailable."""
+    return base.Observation(base.IN_PROGRESS, str(error))
 
 
 def _extra(nodegroups):
@@ -306,40 +317,45 @@ class HeatDriver(base.Driver):
         stacks.delete(stack_name(cluster))
 
     def _indexes(self, clusters):
-        """``[(StackIndex, [rows])]``: the clusters grouped by the
-        project their stacks live in (the owner's with a stack trust,
-        else the service's), each group's stacks listed once. A trust
-        that fails (e.g. its owner was deleted) is skipped for the next
-        cluster's of that project; a project none of whose trusts lists
-        is logged and its clusters left for the next sync."""
+        """``[(StackIndex or None, [rows], error)]``: the clusters grouped
+        by the project their stacks live in (the owner's with a stack
+        trust, else the service's), each group's stacks listed once. A
+        trust that fails (e.g. its owner was deleted) is skipped for the
+        next cluster's of that project; a project none of whose trusts
+        lists has no index, and ``error`` is the last HeatUnavailable
+        met (None if Heat answered but refused): the next sync tries
+        again."""
         groups = {}
         for rows in clusters:
             key = rows.cluster.project_id if rows.stack_trust else None
             groups.setdefault(key, []).append(rows)
         found = []
         for key, group in groups.items():
-            index = self._index(group)
+            index, error = self._index(group)
             if index is None:
                 LOG.warning('Could not list the stacks of project %s; the '
                             'next status sync tries again', key or
                             '(service)')
-                continue
-            found.append((index, group))
+            found.append((index, group, error))
         return found
 
     def _index(self, group):
+        error = None
         for rows in group:
             try:
                 stacks = self._stacks(rows)
-                return _StackIndex(stacks.tagged(TAG), stacks.find)
-            except (heat.HeatUnavailable, heat.HeatRefused,
-                    heat.HeatMisconfigured) as err:
+                return _StackIndex(stacks.tagged(TAG), stacks.find), None
+            except heat.HeatUnavailable as err:
+                LOG.warning('Listing stacks as cluster %s failed: %s',
+                            rows.uuid, err)
+                error = err
+            except (heat.HeatRefused, heat.HeatMisconfigured) as err:
                 LOG.warning('Listing stacks as cluster %s failed: %s',
                             rows.uuid, err)
             except Exception:
                 LOG.exception('Listing stacks as cluster %s failed',
                               rows.uuid)
-        return None
+        return None, error
 
     def tend(self, context, clusters):
         """Drain the nodes of the servers Heat paused for (drains.py) and
@@ -347,7 +363,9 @@ class HeatDriver(base.Driver):
         One stack list, only when such an operation is under way."""
         draining = [rows for rows in clusters
                     if drains.enabled(rows.cluster.operation)]
-        for index, group in self._indexes(draining):
+        for index, group, _ in self._indexes(draining):
+            if index is None:
+                continue
             for rows in group:
                 try:
                     self._tend(rows, index)
@@ -368,10 +386,24 @@ class HeatDriver(base.Driver):
 
     def poll(self, context, clusters):
         """One stack list per project (see ``_indexes``); outputs and
-        failure details only for stacks that finished."""
-        return {rows.uuid: self._observe(self._stacks(rows), rows, index)
-                for index, group in self._indexes(clusters)
-                for rows in group}
+        failure details only for stacks that finished. A cluster whose
+        stacks Heat's API cannot show now is in progress, its reason
+        saying so: an outage is never the operation's outcome."""
+        observations = {}
+        for index, group, error in self._indexes(clusters):
+            for rows in group:
+                if index is None:
+                    if error is not None:
+                        observations[rows.uuid] = _waiting(error)
+                    continue
+                try:
+                    observations[rows.uuid] = self._observe(
+                        self._stacks(rows), rows, index)
+                except heat.HeatUnavailable as err:
+                    # Heat went away between the list and a stack's
+                    # outputs: this cluster waits, the others settle.
+                    observations[rows.uuid] = _waiting(err)
+        return observations
 
     def _observe(self, stacks, rows, index):
         observations = []
@@ -395,6 +427,10 @@ class HeatDriver(base.Driver):
         if stack is None:
             return status.observe(None, None, watched.deleting)
         if _unanswered(cluster, watched):
+            return base.Observation(base.IN_PROGRESS)
+        if watched.deleting and status.cancelled_for_delete(
+                stack.stack_status, cluster.operation_started_at,
+                _utcnow()):
             return base.Observation(base.IN_PROGRESS)
         observation = status.observe(stack.stack_status,
                                      stack.stack_status_reason,

@@ -47,6 +47,25 @@ def answers(stack_status, changed_at, requested_at):
     return changed_at >= requested_at - CLOCK_SKEW
 
 
+# How long a deleting cluster's stack may show the operation Heat
+# cancelled to start the delete; past it, that failure is the outcome.
+DELETE_START = datetime.timedelta(minutes=5)
+
+
+def cancelled_for_delete(stack_status, requested_at, now):
+    """Whether a deleting cluster's stack shows the operation Heat
+    cancelled for the delete: Heat stops a create or update in progress
+    first, marking it FAILED ("cancelled"), and only then starts deleting,
+    so a sync in between reads e.g. CREATE_FAILED. That is not the
+    delete's outcome while the delete is recent (``DELETE_START``); a
+    delete that never started is reported then, not waited on for ever.
+    """
+    return (stack_status is not None and stack_status.endswith('_FAILED')
+            and not stack_status.startswith('DELETE_')
+            and requested_at is not None
+            and now - requested_at < DELETE_START)
+
+
 def combine(observations):
     """One observation of a cluster from those of its stacks: failed if
     any failed, in progress if any is, else complete (or gone)."""

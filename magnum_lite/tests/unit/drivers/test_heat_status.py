@@ -1,5 +1,7 @@
 """Heat stack states to observations: a table."""
 
+import datetime
+
 import testtools
 
 from magnum_lite.drivers import base
@@ -97,3 +99,25 @@ class TestStackIndex(testtools.TestCase):
         self.assertIsNone(index.get('gone'))
         self.assertIsNone(index.get('gone'))
         self.assertEqual(['hidden', 'gone'], found)
+
+
+class TestCancelledForDelete(testtools.TestCase):
+    """Heat cancels a create or update (FAILED) before it deletes."""
+
+    def test_table(self):
+        now = datetime.datetime(2026, 12, 6, 1, 0, 0)
+        recent = now - datetime.timedelta(seconds=20)
+        old = now - status.DELETE_START - datetime.timedelta(seconds=1)
+        table = [
+            ('CREATE_FAILED', recent, True),
+            ('UPDATE_FAILED', recent, True),
+            ('CREATE_FAILED', old, False),     # the delete never began
+            ('DELETE_FAILED', recent, False),  # the delete's own outcome
+            ('DELETE_IN_PROGRESS', recent, False),
+            ('UPDATE_COMPLETE', recent, False),
+            (None, recent, False),
+            ('CREATE_FAILED', None, False),
+        ]
+        for stack_status, requested, expected in table:
+            self.assertEqual(expected, status.cancelled_for_delete(
+                stack_status, requested, now), (stack_status, requested))

@@ -160,3 +160,52 @@ class ProjectsTest(testtools.TestCase):
             _rows(create, states.CREATING, 'a1', 'alpha', 't1'),
             _rows(create, states.CREATING, 'b1', 'beta', 't3')])
         self.assertEqual(['b1'], list(observed))
+
+    def test_a_project_heat_cannot_show_waits_saying_why(self):
+        self.projects = {'t1': ['a1'], 't3': ['b1']}
+        create = operations.CLUSTER_CREATE
+        self.client({'trust_id': 't1'}).stacks.list.side_effect = \
+            heat_client.HeatUnavailable(reason='connection refused')
+        self.useFixture(fixtures.FakeLogger())
+        observed = self.driver.poll('ctx', [
+            _rows(create, states.CREATING, 'a1', 'alpha', 't1'),
+            _rows(create, states.CREATING, 'b1', 'beta', 't3')])
+        self.assertEqual(base.IN_PROGRESS, observed['a1'].state)
+        self.assertEqual('Heat is unavailable: connection refused',
+                         observed['a1'].reason)
+        self.assertIsNone(observed['b1'].reason)
+
+    def test_heat_gone_before_the_outputs_holds_up_only_that_cluster(self):
+        self.projects = {'t1': ['a1', 'a2']}
+        client = self.client({'trust_id': 't1'})
+        client.stacks.list.return_value = [
+            _stack('a1', status='CREATE_COMPLETE'),
+            _stack('a2', status='CREATE_FAILED')]
+        client.resources.list.return_value = []
+        client.stacks.get.side_effect = heat_client.HeatUnavailable(
+            reason='connection refused')
+        create = operations.CLUSTER_CREATE
+        observed = self.driver.poll('ctx', [
+            _rows(create, states.CREATING, 'a1', 'alpha', 't1'),
+            _rows(create, states.CREATING, 'a2', 'alpha', 't1')])
+        self.assertEqual((base.IN_PROGRESS, 'Heat is unavailable: '
+                          'connection refused'),
+                         (observed['a1'].state, observed['a1'].reason))
+        self.assertEqual(base.FAILED, observed['a2'].state)
+
+    def test_a_deleting_cluster_waits_for_heat_to_start_the_delete(self):
+        # Heat cancelled the create to delete the stack: CREATE_FAILED
+        # until the delete starts is not the delete's outcome.
+        self.projects = {'t1': ['a1']}
+        client = self.client({'trust_id': 't1'})
+        client.stacks.list.return_value = [
+            _stack('a1', status='CREATE_FAILED')]
+        client.resources.list.return_value = []
+        rows = _rows(operations.CLUSTER_DELETE, states.DELETING, 'a1',
+                     'alpha', 't1')
+        rows.cluster.operation_started_at = heat_driver._utcnow()
+        self.assertEqual(base.IN_PROGRESS,
+                         self.driver.poll('ctx', [rows])['a1'].state)
+        rows.cluster.operation_started_at = STARTED  # long ago
+        self.assertEqual(base.FAILED,
+                         self.driver.poll('ctx', [rows])['a1'].state)
