@@ -1,6 +1,9 @@
 """The WSGI application: middleware around a small Pecan app."""
 
+import functools
+
 import pecan
+import pecan.util
 import webob
 from oslo_config import cfg
 from oslo_middleware import cors
@@ -25,7 +28,19 @@ def _make_context(req):
     return ctx
 
 
+def _remember_signatures():
+    """Pecan reads a controller's signature twice per request (the
+    ``_route`` hook's, the endpoint's) with ``inspect.getfullargspec``,
+    and builds a new namedtuple class each time: about a tenth of a
+    request's CPU. A function's signature never changes, so the answer
+    is kept (our controllers are a fixed set of bound methods)."""
+    read = pecan.util._getargspec
+    if not hasattr(read, 'cache_info'):
+        pecan.util._getargspec = functools.lru_cache(maxsize=512)(read)
+
+
 def _pecan_app():
+    _remember_signatures()
     controller = root.RootController(v1.build_router(), _make_context)
     # webob's request, not Pecan's subclass: that one logs a traceback
     # for every path, query or body that is not UTF-8, which is the

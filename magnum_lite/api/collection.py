@@ -1,6 +1,5 @@
 """Query parameters of collections, pagination and links."""
 
-import functools
 from urllib import parse
 
 from oslo_utils import uuidutils
@@ -106,15 +105,15 @@ def timestamp(value):
     """ISO 8601 with an explicit UTC offset, or None."""
     if value is None:
         return None
-    return value.replace(microsecond=0).isoformat() + '+00:00'
+    return value.isoformat(timespec='seconds') + '+00:00'
 
 
-def field_reader(row):
-    """``get(field)`` for a row of any kind: a Core or column row through
-    its mapping (an attribute of a Row is a slow lookup, and a list of
-    1,000 templates reads 35,000 of them), anything else (an ORM object,
-    a record) through ``getattr``."""
+def fields_of(row, names):
+    """{name: value} of ``row`` for ``names``: a Core or column row
+    through its mapping (an attribute of a Row is a slow lookup), anything
+    else (an ORM object, a record) through ``getattr``. Lists, which know
+    the columns they read and their order, zip them with each row."""
     mapping = getattr(row, '_mapping', None)
     if mapping is not None:
-        return mapping.__getitem__
-    return functools.partial(getattr, row)
+        return {name: mapping[name] for name in names}
+    return {name: getattr(row, name) for name in names}

@@ -17,6 +17,11 @@ _LOCK = threading.Lock()
 # changes in policy directories (a change of the policy file it loaded is
 # seen at once).
 RESCAN_SECONDS = 1.0
+# Decisions remembered per enforcer; past that many the memory starts
+# anew (a bound on memory, not a tuning knob: a busy API sees few
+# distinct credentials and targets per second).
+MAX_DECISIONS = 4096
+_UNKNOWN = object()
 
 
 def _file_state(path):
@@ -43,14 +48,70 @@ class Enforcer(policy.Enforcer):
     _rescan_at = 0.0
     _loaded_state = None
 
+    def __init__(self, *args, **kwargs):
+        # (rule, credentials, target) -> decision, for the rules as
+        # loaded now; and rule -> whether its decisions may be kept.
+        self._decisions = {}
+        self._keepable = {}
+        super().__init__(*args, **kwargs)
+
     def load_rules(self, force_reload=False):
         if not force_reload and self.rules and \
                 time.monotonic() < self._rescan_at and \
                 _file_state(self.policy_path) == self._loaded_state:
             return
+        before = (id(self.rules), len(self.rules))
         super().load_rules(force_reload)
         self._loaded_state = _file_state(self.policy_path)
         self._rescan_at = time.monotonic() + RESCAN_SECONDS
+        # A reload of a file goes through set_rules (which forgets); a
+        # rescan that found nothing new keeps what was decided.
+        if force_reload or (id(self.rules), len(self.rules)) != before:
+            self._forget()
+
+    def set_rules(self, *args, **kwargs):
+        super().set_rules(*args, **kwargs)
+        self._forget()
+
+    def clear(self):
+        super().clear()
+        self._forget()
+
+    def _forget(self):
+        # New dicts rather than clear(): a thread deciding meanwhile
+        # stores into the old ones, which nobody reads again.
+        self._decisions = {}
+        self._keepable = {}
+
+    def decide(self, name, target, context):
+        """What ``enforce`` answers for rule ``name`` on ``target`` with
+        the credentials of ``context``; remembered per (rule, credentials,
+        target) while the rules stay as loaded, when the rule's answer
+        depends on nothing else (see :func:`_pure`)."""
+        self.load_rules()
+        values = context.to_policy_values()
+        key = _decision_key(name, target, values)
+        decisions = self._decisions
+        if key is not None:
+            found = decisions.get(key, _UNKNOWN)
+            if found is not _UNKNOWN:
+                return found
+        try:
+            result = self.enforce(_named_rule(self, name), target, values)
+        except policy.InvalidScope:
+            result = False
+        if key is not None and self._may_keep(name):
+            if len(decisions) >= MAX_DECISIONS:
+                decisions.clear()
+            decisions[key] = result
+        return result
+
+    def _may_keep(self, name):
+        keep = self._keepable.get(name)
+        if keep is None:
+            keep = self._keepable[name] = _pure(_rule(self.rules, name),
+                                                self.rules, {name})
+        return keep
 
 
 def get_enforcer():
@@ -90,6 +151,61 @@ def _cluster_trustee(context, target):
 # so a subclass (which may override __call__) takes oslo.policy's path.
 _LEAVES = frozenset({_checks.GenericCheck, _checks.RoleCheck,
                      _checks.TrueCheck, _checks.FalseCheck})
+
+
+def _rule(rules, name):
+    """The check ``rules[name]`` evaluates (oslo.policy's ``Rules`` may
+    answer a missing name with its default rule), or None."""
+    try:
+        return rules[name]
+    except KeyError:
+        return None
+
+
+def _pure(check, rules, seen):
+    """Whether ``check`` answers from the target and the credentials
+    alone: only oslo.policy's leaves (generic, role, constant checks) and
+    combinators, down every rule it names. Any other kind (an HTTP check,
+    a plug-in) is asked every time."""
+    kind = type(check)
+    if check is None or kind in _LEAVES:
+        return True
+    if kind in (_checks.OrCheck, _checks.AndCheck):
+        return all(_pure(rule, rules, seen) for rule in check.rules)
+    if kind is _checks.NotCheck:
+        return _pure(check.rule, rules, seen)
+    if kind is _checks.RuleCheck:
+        if check.match in seen:
+            return True
+        seen.add(check.match)
+        return _pure(_rule(rules, check.match), rules, seen)
+    return False
+
+
+def _frozen(value):
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    return value
+
+
+def _credentials_key(values):
+    """The policy values of a context (oslo.context's, and the ones our
+    context adds, which it keeps apart), as a hashable key."""
+    return (_frozen(getattr(values, '_data', values)),
+            _frozen(getattr(values, '_deprecated', {})))
+
+
+def _decision_key(name, target, values):
+    """A hashable (rule, credentials, target), or None when a value is
+    not hashable (the decision is then not remembered)."""
+    key = (name, _credentials_key(values), _frozen(target))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def _evaluate(check, target, creds, enforcer, current_rule):
@@ -157,12 +273,7 @@ def check(rule, context, target=None):
     if getattr(context, 'trust_id', None) and \
             'trustee_user_id' not in target:
         target['trustee_user_id'] = _cluster_trustee(context, target)
-    enforcer = get_enforcer()
-    try:
-        return enforcer.enforce(_named_rule(enforcer, rule), target,
-                                context.to_policy_values())
-    except policy.InvalidScope:
-        return False
+    return get_enforcer().decide(rule, target, context)
 
 
 def authorize(rule, context, target=None):

@@ -149,30 +149,27 @@ def sortable_keys(model):
     return {c.name for c in model.__table__.columns}
 
 
-def _page(query, model, marker, not_found, limit=None, sort_key='id',
+def _page(table, criteria, marker, not_found, limit=None, sort_key='id',
           sort_dir='asc', columns=None):
-    """A page of ``query`` after the row matching ``marker`` (a
-    criterion, or None for the first page); ``not_found`` is raised when
-    no row of ``query`` matches it."""
-    after = None
-    if marker is not None:
-        after = pagination.position(query, model, marker, sort_key)
-        if after is None:
-            raise not_found
-    query = pagination.page(query, model, limit, after, sort_key, sort_dir)
-    if columns is not None:
-        # Plain rows (named tuples), not ORM objects: no identity map, no
-        # instrumented state, and only the columns the caller shows.
-        query = query.with_entities(*[getattr(model, c) for c in columns])
-    return query.all()
+    """A page of the rows of ``table`` matching ``criteria``, after the
+    row matching ``marker`` (a criterion, or None for the first page);
+    ``not_found`` is raised when no such row matches it. Core rows
+    (named tuples) of ``columns`` (None: all), in that order."""
+    engine = get_reader_engine()
+    with availability.translated(), engine.connect() as connection:
+        after = None
+        if marker is not None:
+            after = connection.execute(pagination.position(
+                table, criteria, marker, sort_key)).first()
+            if after is None:
+                raise not_found
+        return connection.execute(pagination.page(
+            table, criteria, columns or [c.name for c in table.columns],
+            limit, after, sort_key, sort_dir, engine.dialect.name)).all()
 
 
-def _uuid_marker(model, marker):
-    return None if marker is None else model.uuid == marker
-
-
-def _all_columns(model):
-    return [c.name for c in model.__table__.columns]
+def _uuid_marker(table, marker):
+    return None if marker is None else table.c.uuid == marker
 
 
 def _template_visibility(project_id):
@@ -242,16 +239,12 @@ def template_get_by_id(template_id, visible_to=None):
 def template_list(visible_to=None, limit=None, marker=None, sort_key='id',
                   sort_dir='asc', columns=None):
     """A page of templates; ``marker`` is the uuid of the previous last."""
-    model = models.ClusterTemplate
-    with _reader() as session:
-        query = session.query(model)
-        if visible_to is not None:
-            query = query.filter(_template_visibility(visible_to))
-        return _page(query, model, _uuid_marker(model, marker),
-                     exception.ClusterTemplateNotFound(
-                         clustertemplate=marker),
-                     limit, sort_key, sort_dir,
-                     columns or _all_columns(model))
+    table = models.ClusterTemplate.__table__
+    criteria = [] if visible_to is None \
+        else [_template_visibility(visible_to)]
+    return _page(table, criteria, _uuid_marker(table, marker),
+                 exception.ClusterTemplateNotFound(clustertemplate=marker),
+                 limit, sort_key, sort_dir, columns)
 
 
 def templates_by_uuid(uuids, columns=None):
@@ -259,13 +252,13 @@ def templates_by_uuid(uuids, columns=None):
     uuids = [u for u in set(uuids) if u]
     if not uuids:
         return {}
-    model = models.ClusterTemplate
-    with _reader() as session:
-        query = session.query(model).filter(model.uuid.in_(uuids))
-        if columns:
-            query = query.with_entities(
-                *[getattr(model, c) for c in {'uuid', *columns}])
-        rows = query.all()
+    if not columns:
+        with _reader() as session:
+            return _templates_by_uuid(session, uuids)
+    table = models.ClusterTemplate.__table__
+    names = _names(table, ('uuid', *columns), ())
+    rows = _rows(sa.select(*[table.c[name] for name in names]).where(
+        table.c.uuid.in_(uuids)))
     return {row.uuid: row for row in rows}
 
 
@@ -383,35 +376,43 @@ def cluster_get(ident, project_id=None):
 def cluster_list(project_id=None, limit=None, marker=None, sort_key='id',
                  sort_dir='asc', columns=None):
     """A page of clusters; ``marker`` is the uuid of the previous last."""
-    model = models.Cluster
-    with _reader() as session:
-        query = session.query(model)
-        if project_id is not None:
-            query = query.filter(model.project_id == project_id)
-        return _page(query, model, _uuid_marker(model, marker),
-                     exception.ClusterNotFound(cluster=marker),
-                     limit, sort_key, sort_dir, columns)
+    table = models.Cluster.__table__
+    criteria = [] if project_id is None \
+        else [table.c.project_id == project_id]
+    return _page(table, criteria, _uuid_marker(table, marker),
+                 exception.ClusterNotFound(cluster=marker),
+                 limit, sort_key, sort_dir, columns)
 
 
-def _nodegroups_by_cluster(session, cluster_uuids, columns=None):
+def _nodegroups_by_cluster(session, cluster_uuids):
     result = {uuid: [] for uuid in cluster_uuids}
     if not cluster_uuids:
         return result
     model = models.NodeGroup
     query = session.query(model).filter(
         model.cluster_id.in_(list(cluster_uuids))).order_by(model.id)
-    if columns:
-        query = query.with_entities(
-            *[getattr(model, c) for c in {'cluster_id', *columns}])
     for row in query:
         result[row.cluster_id].append(row)
     return result
 
 
 def nodegroups_by_cluster(cluster_uuids, columns=None):
-    """{cluster uuid: [nodegroups ordered by id]} in one query."""
-    with _reader() as session:
-        return _nodegroups_by_cluster(session, cluster_uuids, columns)
+    """{cluster uuid: [nodegroups ordered by id]} in one query: with
+    ``columns``, read-only Core rows of those and ``cluster_id``; without,
+    ORM objects."""
+    if not columns:
+        with _reader() as session:
+            return _nodegroups_by_cluster(session, cluster_uuids)
+    result = {uuid: [] for uuid in cluster_uuids}
+    if not result:
+        return result
+    table = models.NodeGroup.__table__
+    names = _names(table, ('cluster_id', *columns), ())
+    rows = _rows(sa.select(*[table.c[name] for name in names]).where(
+        table.c.cluster_id.in_(list(result))).order_by(table.c.id))
+    for row in rows:
+        result[row.cluster_id].append(row)
+    return result
 
 
 def _templates_by_uuid(session, uuids):
@@ -793,14 +794,13 @@ def nodegroup_get(cluster_uuid, ident):
 def nodegroup_list(cluster_uuid, role=None, limit=None, marker=None,
                    sort_key='id', sort_dir='asc'):
     """A page of a cluster's nodegroups."""
-    model = models.NodeGroup
-    with _reader() as session:
-        query = session.query(model).filter(model.cluster_id == cluster_uuid)
-        if role is not None:
-            query = query.filter(model.role == role)
-        return _page(query, model, _uuid_marker(model, marker),
-                     exception.NodeGroupNotFound(nodegroup=marker),
-                     limit, sort_key, sort_dir)
+    table = models.NodeGroup.__table__
+    criteria = [table.c.cluster_id == cluster_uuid]
+    if role is not None:
+        criteria.append(table.c.role == role)
+    return _page(table, criteria, _uuid_marker(table, marker),
+                 exception.NodeGroupNotFound(nodegroup=marker),
+                 limit, sort_key, sort_dir)
 
 
 def nodegroup_update(nodegroup_uuid, values):
@@ -842,16 +842,14 @@ def quota_get(project_id, resource):
 def quota_list(project_id=None, limit=None, marker=None, sort_key='id',
                sort_dir='asc'):
     """A page of quota rows; ``marker`` is the integer id of the last."""
-    model = models.Quota
-    with _reader() as session:
-        query = session.query(model)
-        if project_id is not None:
-            query = query.filter(model.project_id == project_id)
-        return _page(query, model,
-                     None if marker is None else model.id == marker,
-                     exception.QuotaNotFound(project_id=project_id,
-                                             resource=marker),
-                     limit, sort_key, sort_dir)
+    table = models.Quota.__table__
+    criteria = [] if project_id is None \
+        else [table.c.project_id == project_id]
+    return _page(table, criteria,
+                 None if marker is None else table.c.id == marker,
+                 exception.QuotaNotFound(project_id=project_id,
+                                         resource=marker),
+                 limit, sort_key, sort_dir)
 
 
 def quota_update(project_id, resource, hard_limit):

@@ -24,49 +24,53 @@ def _stored(column):
     return column
 
 
-def position(query, model, marker_criterion, sort_key):
-    """The marker row's (sort value, primary key) within ``query``, or
-    None when ``query`` has no row matching ``marker_criterion``."""
-    column = _stored(getattr(model, sort_key))
-    return query.filter(marker_criterion).with_entities(
-        column, model.id).first()
+def position(table, criteria, marker_criterion, sort_key):
+    """The statement reading the marker row's (sort value, primary key)
+    among the rows matching ``criteria``: no row when none matches
+    ``marker_criterion``."""
+    return sa.select(_stored(table.c[sort_key]), table.c.id).where(
+        *criteria, marker_criterion).limit(1)
 
 
-def page(query, model, limit, after, sort_key, sort_dir):
-    """``query`` ordered by ``sort_key`` (``sort_dir``) and the primary
-    key, starting after the position ``after`` (None: from the start),
-    at most ``limit`` rows (None: all)."""
-    column = getattr(model, sort_key)
+def page(table, criteria, columns, limit, after, sort_key, sort_dir,
+         dialect_name):
+    """The statement reading ``columns`` of the rows of ``table``
+    matching ``criteria``, ordered by ``sort_key`` (``sort_dir``) and the
+    primary key, starting after the position ``after`` (None: from the
+    start), at most ``limit`` rows (None: all)."""
+    column = table.c[sort_key]
     ascending = sort_dir == 'asc'
-    nullable = sort_key != 'id' and model.__table__.c[sort_key].nullable
+    nullable = sort_key != 'id' and column.nullable
+    statement = sa.select(*[table.c[name] for name in columns]).where(
+        *criteria)
     if after is not None:
-        query = query.filter(_beyond(model, column, after, ascending,
-                                     nullable))
-    query = query.order_by(*_order(query, model, column, ascending,
-                                   nullable))
+        statement = statement.where(_beyond(table, column, after, ascending,
+                                            nullable))
+    statement = statement.order_by(*_order(table, column, ascending,
+                                           nullable, dialect_name))
     if limit is not None:
-        query = query.limit(limit)
-    return query
+        statement = statement.limit(limit)
+    return statement
 
 
-def _order(query, model, column, ascending, nullable):
+def _order(table, column, ascending, nullable, dialect_name):
     direction = sa.asc if ascending else sa.desc
-    keys = [direction(model.id)]
-    if column is model.id:
+    keys = [direction(table.c.id)]
+    if column is table.c.id:
         return keys
     key = direction(column)
     # MariaDB has no NULLS FIRST/LAST; it already puts NULL first
     # ascending and last descending.
-    if nullable and query.session.get_bind().dialect.name != 'mysql':
+    if nullable and dialect_name != 'mysql':
         key = key.nulls_first() if ascending else key.nulls_last()
     return [key, *keys]
 
 
-def _beyond(model, column, after, ascending, nullable):
+def _beyond(table, column, after, ascending, nullable):
     """Rows strictly after ``after`` = (value, id) in the page order."""
     value, ident = after
-    later_id = model.id > ident if ascending else model.id < ident
-    if column is model.id:
+    later_id = table.c.id > ident if ascending else table.c.id < ident
+    if column is table.c.id:
         return later_id
     if value is None:
         tied = sa.and_(column.is_(None), later_id)

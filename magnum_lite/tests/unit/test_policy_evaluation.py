@@ -5,6 +5,7 @@ import inspect
 import itertools
 from unittest import mock
 
+import fixtures
 from oslo_policy import policy as oslo_policy
 
 from magnum_lite.api import policy
@@ -91,7 +92,93 @@ class TestNoIntrospection(base.TestCase):
         self.assertTrue(policy.check('cluster:get', ctx, target))
         with mock.patch.object(inspect, 'getfullargspec',
                                wraps=inspect.getfullargspec) as spy:
-            self.assertTrue(policy.check('cluster:get', ctx, target))
+            self.assertTrue(policy.check(
+                'cluster:get', ctx, dict(target, user_id='u2')))
         # oslo.policy reads the signature of the check it is handed, once;
         # not that of every node of the rule tree.
         self.assertEqual(1, spy.call_count)
+
+    def test_a_known_decision_is_not_evaluated_again(self):
+        ctx = context.RequestContext(user_id='u1', project_id='p1',
+                                     roles=['member', 'reader'])
+        target = {'project_id': 'p1', 'user_id': 'u1'}
+        self.assertTrue(policy.check('cluster:get', ctx, target))
+        enforcer = policy.get_enforcer()
+        with mock.patch.object(enforcer, 'enforce',
+                               wraps=enforcer.enforce) as spy:
+            # The same credentials in another request's context.
+            again = context.RequestContext(user_id='u1', project_id='p1',
+                                           roles=['member', 'reader'])
+            self.assertTrue(policy.check('cluster:get', again, target))
+            self.assertEqual(0, spy.call_count)
+            # Other roles, another target, another rule: evaluated.
+            self.assertFalse(policy.check(
+                'cluster:get', context.RequestContext(
+                    user_id='u1', project_id='p1', roles=['foo']), target))
+            self.assertFalse(policy.check(
+                'cluster:get', ctx, {'project_id': 'p2', 'user_id': 'u1'}))
+            self.assertFalse(policy.check('cluster:get_all_all_projects',
+                                          ctx, target))
+            self.assertEqual(3, spy.call_count)
+
+
+class TestRememberedDecisions(base.TestCase):
+
+    def test_same_decisions_from_memory(self):
+        # Every decision of the matrix twice, the second from memory:
+        # both as oslo.policy decides.
+        self.useFixture(fixtures.MonkeyPatch(
+            'magnum_lite.api.policy.MAX_DECISIONS', 100000))
+        enforcer = policy.get_enforcer()
+        enforcer.load_rules()
+        rules = sorted(enforcer.rules)
+        theirs = TestSameDecisions.decisions(None, rules,
+                                             TestSameDecisions.enforce)
+        first = TestSameDecisions.decisions(None, rules, policy.check)
+        with mock.patch.object(enforcer, 'enforce') as enforce:
+            second = TestSameDecisions.decisions(None, rules, policy.check)
+        enforce.assert_not_called()
+        self.assertEqual(theirs, first)
+        self.assertEqual(theirs, second)
+
+    def test_memory_is_bounded(self):
+        self.useFixture(fixtures.MonkeyPatch(
+            'magnum_lite.api.policy.MAX_DECISIONS', 10))
+        for i in range(25):
+            ctx = context.RequestContext(user_id=f'u{i}', project_id='p1',
+                                         roles=['member', 'reader'])
+            self.assertTrue(policy.check('cluster:get', ctx))
+            self.assertLessEqual(len(policy.get_enforcer()._decisions), 10)
+
+    def test_new_rules_forget_decisions(self):
+        ctx = context.RequestContext(user_id='u1', project_id='p1',
+                                     roles=['member', 'reader'])
+        target = {'project_id': 'p1', 'user_id': 'u1'}
+        self.assertTrue(policy.check('cluster:get', ctx, target))
+        policy.get_enforcer().set_rules(
+            oslo_policy.Rules.from_dict({'cluster:get': '!'}),
+            overwrite=False, use_conf=False)
+        self.assertFalse(policy.check('cluster:get', ctx, target))
+
+    def test_impure_rules_are_asked_every_time(self):
+        calls = []
+        enforcer = policy.get_enforcer()
+        enforcer.load_rules()
+        rule = oslo_policy.RuleDefault('count:me', 'role:member')
+        enforcer.register_default(rule)
+        enforcer.load_rules(force_reload=True)
+        original = enforcer.rules['count:me']
+
+        class Remote(type(original)):
+            def __call__(self, target, creds, enforcer, current_rule=None):
+                calls.append(1)
+                return True
+
+        enforcer.set_rules(oslo_policy.Rules(
+            {'count:me': Remote(original.kind, original.match)}),
+            overwrite=False, use_conf=False)
+        ctx = context.RequestContext(user_id='u1', project_id='p1',
+                                     roles=['member'])
+        for _ in range(3):
+            self.assertTrue(policy.check('count:me', ctx))
+        self.assertEqual(3, len(calls))

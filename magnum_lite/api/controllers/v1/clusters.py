@@ -1,5 +1,7 @@
 """``/v1/clusters``: create, list, show, patch, delete."""
 
+import functools
+
 from oslo_utils import uuidutils
 
 from magnum_lite.api import cluster_requests
@@ -73,6 +75,11 @@ _COLUMNS = frozenset(c.name for c in models.Cluster.__table__.columns)
 _DETAIL_COLUMNS = tuple(f for f in DETAIL_FIELDS if f in _COLUMNS)
 
 
+@functools.cache
+def _columns_of(fields):
+    return tuple(f for f in fields if f in _COLUMNS)
+
+
 def _derived(cluster, nodegroups, counts_only=False):
     masters = [ng for ng in nodegroups if ng.role == nodegroup_facts.MASTER]
     workers = [ng for ng in nodegroups if ng.role != nodegroup_facts.MASTER]
@@ -107,24 +114,30 @@ def serialize(request, cluster, nodegroups, template=None, fields=None,
               show=False):
     """A cluster as the API shows it. ``template`` is needed for detail
     (labels_*), ``show`` adds ``faults`` to failed clusters."""
-    wanted = fields or DETAIL_FIELDS
-    # Only columns: a missing attribute on a plain row is an exception.
-    get = collection.field_reader(cluster)
-    values = {f: get(f) for f in wanted if f in _COLUMNS}
-    values.update(_derived(cluster, nodegroups,
+    values = collection.fields_of(cluster,
+                                  _columns_of(fields or DETAIL_FIELDS))
+    return _document(request, values, nodegroups, template, fields, show)
+
+
+def _document(request, values, nodegroups, template=None, fields=None,
+              show=False):
+    """The cluster document of ``values`` (its columns the document
+    shows) and its nodegroups."""
+    status = values['status']
+    values.update(_derived(values, nodegroups,
                            counts_only=fields is LIST_FIELDS))
-    values['status'] = states.magnum_status(cluster.status)
+    values['status'] = states.magnum_status(status)
     values['merge_labels'] = False
-    values['links'] = collection.links(request, f'clusters/{cluster.uuid}')
+    values['links'] = collection.links(request,
+                                       f'clusters/{values["uuid"]}')
     for stamp in ('created_at', 'updated_at'):
         if stamp in values:
             values[stamp] = collection.timestamp(values[stamp])
     if template is not None:
-        values.update(label_diff(template.labels, cluster.labels))
+        values.update(label_diff(template.labels, values['labels']))
     body = {}
     for field in fields or DETAIL_FIELDS:
-        if field == 'faults' and not (
-                show and cluster.status in states.FAILED):
+        if field == 'faults' and not (show and status in states.FAILED):
             continue
         if field == 'stack_id' and request.at_least(mv.CLUSTER_ID):
             body['cluster_id'] = values['stack_id']
@@ -146,9 +159,14 @@ def _list(request, all_projects_rule, url, detailed):
     if detailed:
         templates = db_api.templates_by_uuid(
             {r.cluster_template_id for r in rows}, columns=('labels',))
-    items = [serialize(request, r, nodegroups[r.uuid],
-                       templates.get(r.cluster_template_id),
-                       None if detailed else LIST_FIELDS) for r in rows]
+    columns = _DETAIL_COLUMNS if detailed else _LIST_COLUMNS
+    items = []
+    for row in rows:
+        values = dict(zip(columns, row, strict=True))
+        items.append(_document(
+            request, values, nodegroups[values['uuid']],
+            templates.get(values['cluster_template_id']),
+            None if detailed else LIST_FIELDS))
     return collection.collection(request, 'clusters', items, paging, url,
                                  lambda item: item['uuid'])
 

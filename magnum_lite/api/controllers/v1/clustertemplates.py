@@ -33,20 +33,22 @@ TEMPLATES = documents.collection('ClusterTemplateCollection',
 _CREATE = documents.request('ClusterTemplateCreate', schema.CREATE)
 _STORED = tuple(f for f in FIELDS
                 if f not in ('links', 'created_at', 'updated_at'))
+# The columns a template's document is made of.
+_READ = (*_STORED, 'created_at', 'updated_at')
 
 
 def serialize(request, template):
     """A template as the API shows it (list and detail alike)."""
-    get = collection.field_reader(template)
-    body = {}
-    for field in FIELDS:
-        if field == 'links':
-            body[field] = collection.links(
-                request, f'clustertemplates/{get("uuid")}')
-        elif field in ('created_at', 'updated_at'):
-            body[field] = collection.timestamp(get(field))
-        else:
-            body[field] = get(field)
+    return _document(request, collection.fields_of(template, _READ))
+
+
+def _document(request, values):
+    """The template document of ``values`` (its columns in ``_READ``)."""
+    body = {field: values.get(field) for field in FIELDS}
+    body['links'] = collection.links(
+        request, f'clustertemplates/{values["uuid"]}')
+    body['created_at'] = collection.timestamp(values['created_at'])
+    body['updated_at'] = collection.timestamp(values['updated_at'])
     return body
 
 
@@ -55,9 +57,10 @@ def _list(request, all_projects_rule, url):
     paging = collection.paging(request, models.ClusterTemplate)
     rows = db_api.template_list(
         visible_to=scope.project_filter(request, all_projects_rule),
-        **paging)
+        columns=_READ, **paging)
     return collection.collection(
-        request, 'clustertemplates', [serialize(request, r) for r in rows],
+        request, 'clustertemplates',
+        [_document(request, dict(zip(_READ, r, strict=True))) for r in rows],
         paging, url, lambda item: item['uuid'])
 
 
