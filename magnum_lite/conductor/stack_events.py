@@ -128,7 +128,8 @@ class StackEvents:
             CONF, url=CONF.heat.notifications_transport_url)
         self._listener = messaging.get_notification_listener(
             self._transport,
-            [messaging.Target(topic=CONF.heat.notifications_topic)],
+            [messaging.Target(topic=CONF.heat.notifications_topic,
+                              exchange=CONF.heat.notifications_exchange)],
             [_Endpoint(self.route)], executor='threading',
             pool=CONF.heat.notifications_pool)
 
@@ -143,6 +144,8 @@ class StackEvents:
             return
         owner = periodics.owner(cluster_uuid)
         if owner == CONF.conductor.host:
+            LOG.debug('Stack of cluster %s finished; settling it',
+                      cluster_uuid)
             self.schedule.notified(cluster_uuid)
             return
         if self._rpc is None:

@@ -60,6 +60,9 @@ NOTIFICATION_OPTS = [
                     'notifications on. Default: [DEFAULT] transport_url.'),
     cfg.StrOpt('notifications_topic', default='notifications',
                help="Heat's [oslo_messaging_notifications] topics (one)."),
+    cfg.StrOpt('notifications_exchange', default='heat',
+               help="The exchange Heat publishes on: its [DEFAULT] "
+                    'control_exchange.'),
     cfg.StrOpt('notifications_pool', default='magnum-lite-conductor',
                help='Listener pool of the conductors: each notification '
                     'goes to one conductor of the pool, and other '

@@ -66,7 +66,8 @@ class CompletionTimes:
         self._transport = messaging.get_notification_transport(
             CONF, url=transport_url)
         self._listener = messaging.get_notification_listener(
-            self._transport, [messaging.Target(topic='notifications')],
+            self._transport,
+            [messaging.Target(topic='notifications', exchange='heat')],
             [Endpoint()], executor='threading', pool=f'bench-{RUN}')
         self._listener.start()
 
@@ -156,6 +157,8 @@ def _setup():
     CONF.set_override('host', f'bench-{RUN}', 'conductor')
     CONF.set_override('topic', f'bench-{RUN}', 'conductor')
     CONF.set_override('heartbeat_interval', 2, 'conductor')
+    # Both modes' clusters in one project.
+    CONF.set_override('max_clusters_per_project', 1000, 'quotas')
     db_api.reset()
     migration.upgrade()
 
