@@ -1,6 +1,6 @@
 """The conductor's RPC endpoint: thin, every method is one operation
 (cluster/operations.py), named as its row and as conductor/rpcapi.py's
-method."""
+method; and stack_finished, routed from a Heat notification."""
 
 import oslo_messaging as messaging
 
@@ -14,10 +14,13 @@ class ConductorManager:
 
     target = messaging.Target(version=rpcapi.RPC_API_VERSION)
 
-    def __init__(self, poke=None):
+    def __init__(self, poke=None, notified=None):
         # Called after an operation was handed to the driver, so that the
         # status sync looks at the cluster soon instead of next cycle.
         self._poke = poke or (lambda: None)
+        # Called with a cluster whose stack Heat said finished
+        # (stack_events.Schedule.notified); None without notifications.
+        self._notified = notified
 
     def _drive(self, context, operation, cluster_uuid):
         provisioning.drive(context, cluster_uuid, operation)
@@ -62,3 +65,9 @@ class ConductorManager:
     def credentials_rotate(self, context, cluster_uuid):
         """Drive the claimed credential rotation of a cluster."""
         self._drive(context, operations.CREDENTIALS_ROTATE, cluster_uuid)
+
+    def stack_finished(self, context, cluster_uuid):
+        """Heat finished an operation on a stack of a cluster this
+        conductor owns: let the status sync settle it now. (1.1)"""
+        if self._notified is not None:
+            self._notified(cluster_uuid)

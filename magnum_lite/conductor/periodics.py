@@ -13,14 +13,23 @@ LOG = logging.getLogger(__name__)
 BINARY = 'magnum-lite-conductor'
 
 
-def _mine(clusters):
+def _hosts():
     hosts = db_api.live_hosts(BINARY, db_api.age(
         CONF.conductor.service_down_time))
     if CONF.conductor.host not in hosts:
         hosts.append(CONF.conductor.host)
-    mine = set(hash_ring.owned(hosts, CONF.conductor.host,
+    return hosts
+
+
+def _mine(clusters):
+    mine = set(hash_ring.owned(_hosts(), CONF.conductor.host,
                                [c.uuid for c in clusters]))
     return [c for c in clusters if c.uuid in mine]
+
+
+def owner(cluster_uuid):
+    """The live conductor that owns the cluster on the hash ring."""
+    return hash_ring.owner(_hosts(), cluster_uuid)
 
 
 def heartbeat():
@@ -28,13 +37,18 @@ def heartbeat():
     db_api.service_heartbeat(CONF.conductor.host, BINARY)
 
 
-def sync_status():
+def sync_status(schedule=None):
     """Let the drivers tend the in-progress clusters (e.g. drain the
     nodes Heat is about to replace), then settle those whose deployments
-    finished."""
+    finished: all of them, or those ``schedule`` (a
+    ``stack_events.Schedule``, with Heat's notifications) says are due."""
     clusters = _mine(db_api.clusters_in_progress(driven=True))
+    observe = schedule.due([c.uuid for c in clusters]) if schedule else None
     if clusters:
-        provisioning.poll(provisioning.admin_context(), clusters)
+        provisioning.poll(provisioning.admin_context(), clusters,
+                          observe=observe)
+    if schedule:
+        schedule.after_sync()
 
 
 def redrive_stuck():

@@ -260,16 +260,21 @@ def _nodegroup_outcomes(cluster, succeeded, reason, outputs):
     return updates, gone
 
 
-def poll(context, clusters):
+def poll(context, clusters, observe=None):
     """One status sync of in-progress clusters: their rows loaded at
     once, then each driver tends its clusters (``Driver.tend``: e.g.
-    drains) and observes them, and what finished is settled."""
+    drains) and observes them (only those whose uuids are in
+    ``observe``, if given), and what finished is settled."""
     by_driver = {}
     for rows in cluster_rows.load(clusters):
         driver = registry.for_template(rows.template)
         by_driver.setdefault(driver, []).append(rows)
     for driver, group in by_driver.items():
         driver.tend(context, group)
+        if observe is not None:
+            group = [rows for rows in group if rows.uuid in observe]
+            if not group:
+                continue
         observations = driver.poll(context, group)
         for rows in group:
             observation = observations.get(rows.cluster.uuid)

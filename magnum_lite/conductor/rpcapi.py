@@ -3,9 +3,11 @@
 Version history:
   1.0 - create/update/delete cluster, nodegroup create/update/delete,
         CA rotation, credential rotation; all casts of ids only.
+  1.1 - stack_finished: a Heat notification, to the cluster's owner.
 
 One method per row of cluster/operations.py, named as the row: the
-method name is on the wire.
+method name is on the wire; and stack_finished, which carries no
+operation.
 """
 
 import oslo_messaging as messaging
@@ -14,7 +16,7 @@ from magnum_lite.cluster import operations
 from magnum_lite.common import rpc
 from magnum_lite.conf import CONF
 
-RPC_API_VERSION = '1.0'
+RPC_API_VERSION = '1.1'
 # A cast is retried once (oslo.messaging waits rabbit_retry_interval, a
 # second), then given up: by default it retries for ever, and an API
 # request would hang for as long as the broker is down. A cast given up
@@ -82,3 +84,11 @@ class ConductorAPI:
     def credentials_rotate(self, context, cluster_uuid):
         """Give the cluster its claimed new credentials. (1.0)"""
         self._cast(context, operations.CREDENTIALS_ROTATE, cluster_uuid)
+
+    def stack_finished(self, context, host, cluster_uuid):
+        """Tell conductor ``host``, the cluster's owner on the hash ring,
+        that Heat notified the end of an operation on a stack of the
+        cluster (conductor/stack_events.py). Losing it costs latency
+        only. (1.1)"""
+        self._client.prepare(server=host, version='1.1').cast(
+            context, 'stack_finished', cluster_uuid=cluster_uuid)

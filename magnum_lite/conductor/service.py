@@ -15,6 +15,7 @@ from magnum_lite.conductor import cluster_lock
 from magnum_lite.conductor import health
 from magnum_lite.conductor import manager
 from magnum_lite.conductor import periodics
+from magnum_lite.conductor import stack_events
 from magnum_lite.conf import CONF
 
 LOG = logging.getLogger(__name__)
@@ -58,11 +59,18 @@ class ConductorService:
             CONF.set_default('host', socket.gethostname(), 'conductor')
         self.topic = topic or CONF.conductor.topic
         self._stop = threading.Event()
+        # Heat's notifications, if enabled: the status sync then looks at
+        # every cluster only once per safety interval, and at notified
+        # ones at once.
+        self._events = (stack_events.StackEvents()
+                        if CONF.heat.notifications_enabled else None)
+        schedule = self._events.schedule if self._events else None
         self._threads = [
             _Periodic('heartbeat', periodics.heartbeat,
                       CONF.conductor.heartbeat_interval, self._stop),
-            _Periodic('sync_status', periodics.sync_status,
-                      CONF.conductor.sync_status_interval, self._stop),
+            _Periodic('sync_status', functools.partial(
+                periodics.sync_status, schedule),
+                CONF.conductor.sync_status_interval, self._stop),
             _Periodic('redrive_stuck', periodics.redrive_stuck,
                       CONF.conductor.redrive_interval, self._stop),
             _Periodic('check_health', functools.partial(
@@ -73,8 +81,11 @@ class ConductorService:
         self._threads = [t for t in self._threads if t.interval > 0]
         sync = next((t for t in self._threads if t.name == 'sync_status'),
                     None)
+        if schedule and sync:
+            schedule.poke = sync.poke
         endpoint = manager.ConductorManager(
-            poke=sync.poke if sync else None)
+            poke=sync.poke if sync else None,
+            notified=schedule.notified if schedule else None)
         target = messaging.Target(topic=self.topic,
                                   server=CONF.conductor.host)
         self._server = messaging.get_rpc_server(
@@ -89,11 +100,15 @@ class ConductorService:
         self._server.start()
         for thread in self._threads:
             thread.start()
+        if self._events:
+            self._events.start()
         LOG.info('Conductor %s serving topic %s', CONF.conductor.host,
                  self.topic)
         cluster_credentials.log_mode()
 
     def stop(self):
+        if self._events:
+            self._events.stop()
         self._stop.set()
         for thread in self._threads:
             thread.poke()

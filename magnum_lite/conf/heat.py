@@ -46,15 +46,46 @@ OPTS = [
                help='Seconds a single Heat API call may take.'),
 ]
 
+# Heat's orchestration notifications (conductor/stack_events.py).
+NOTIFICATION_OPTS = [
+    cfg.BoolOpt('notifications_enabled', default=False,
+                help="Settle a cluster as soon as Heat's notification says "
+                     'its stack completed or failed (Heat must have '
+                     '[oslo_messaging_notifications] driver = messagingv2). '
+                     'Off: the status sync polls every '
+                     '[conductor] sync_status_interval seconds.'),
+    cfg.StrOpt('notifications_transport_url', secret=True,
+               sample_default='rabbit://user:password@host:5672/heat',
+               help="The oslo.messaging transport Heat sends its "
+                    'notifications on. Default: [DEFAULT] transport_url.'),
+    cfg.StrOpt('notifications_topic', default='notifications',
+               help="Heat's [oslo_messaging_notifications] topics (one)."),
+    cfg.StrOpt('notifications_exchange', default='heat',
+               help="The exchange Heat publishes on: its [DEFAULT] "
+                    'control_exchange.'),
+    cfg.StrOpt('notifications_pool', default='magnum-lite-conductor',
+               help='Listener pool of the conductors: each notification '
+                    'goes to one conductor of the pool, and other '
+                    "consumers of Heat's notifications (e.g. Ceilometer) "
+                    'still get theirs.'),
+    cfg.IntOpt('notifications_safety_interval', default=120, min=1,
+               help='With notifications enabled: seconds between two '
+                    'looks at every in-progress cluster by the status '
+                    'sync, the safety net for a lost notification. The '
+                    'sync still runs every [conductor] '
+                    'sync_status_interval seconds for what it tends '
+                    '(drains) and for notified clusters.'),
+]
+
 
 def register_opts(conf):
     conf.register_group(GROUP)
-    conf.register_opts(OPTS, group=GROUP)
+    conf.register_opts(OPTS + NOTIFICATION_OPTS, group=GROUP)
     ks_loading.register_session_conf_options(conf, GROUP.name)
     ks_loading.register_auth_conf_options(conf, GROUP.name)
 
 
 def list_opts():
-    return {GROUP: OPTS
+    return {GROUP: OPTS + NOTIFICATION_OPTS
             + ks_loading.get_session_conf_options()
             + ks_loading.get_auth_common_conf_options()}

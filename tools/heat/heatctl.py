@@ -245,7 +245,8 @@ def token_body(port, project=PROJECT):
 
 
 def write_config(state_dir, venv, port, db, user, password, vhost,
-                 engine_workers=2, debug=False, rabbit_host='127.0.0.1',
+                 engine_workers=2, debug=False, notifications=True,
+                 rabbit_host='127.0.0.1',
                  rabbit_port=5672, rabbit_user='guest',
                  rabbit_password='guest'):  # noqa: S107
     etc = os.path.join(venv, 'etc', 'heat')
@@ -309,7 +310,11 @@ def write_config(state_dir, venv, port, db, user, password, vhost,
         # and reader), which heat 27's new defaults (role:reader...) deny.
         'oslo_policy': {'enforce_new_defaults': 'false',
                         'enforce_scope': 'false'},
-        'oslo_messaging_notifications': {'driver': 'noop'},
+        # Heat's stack notifications on its own vhost (the conductor's
+        # listener reads them: conductor/stack_events.py).
+        'oslo_messaging_notifications': {
+            'driver': 'messagingv2' if notifications else 'noop',
+            'topics': 'notifications'},
     }
     path = os.path.join(state_dir, 'heat.conf')
     local.write_ini(path, conf)
@@ -373,7 +378,8 @@ def wait(state_dir, timeout=180):
 
 
 def start(state_dir, port=0, db='heat', vhost='heat', engine_workers=2,
-          venv=None, debug=False, timeout=180, api_threads=32):
+          venv=None, debug=False, timeout=180, api_threads=32,
+          notifications=True):
     """Start a Heat; returns the state dict (endpoint, port, pids...)."""
     venv = os.path.abspath(venv or default_venv())
     state_dir = os.path.abspath(state_dir)
@@ -401,12 +407,14 @@ def start(state_dir, port=0, db='heat', vhost='heat', engine_workers=2,
         'state_dir': state_dir, 'venv': venv, 'port': port, 'db': db,
         'db_user': user, 'vhost': vhost,
         'endpoint': 'http://127.0.0.1:%d/v1/%s' % (port, PROJECT),
+        'transport_url': 'rabbit://guest:guest@127.0.0.1:5672/%s' % vhost,
         'project': PROJECT,
     }
     create_database(db, user, password)
     create_vhost(vhost)
     conf = write_config(state_dir, venv, port, db, user, password, vhost,
-                        engine_workers=engine_workers, debug=debug)
+                        engine_workers=engine_workers, debug=debug,
+                        notifications=notifications)
     state['config_file'] = conf
     with open(os.path.join(state_dir, STATE_FILE), 'w') as f:
         json.dump(state, f, indent=1)

@@ -4,6 +4,9 @@
 and the Heat API (noauth, simulated cloud) on a free port of 127.0.0.1,
 with a MariaDB database and a RabbitMQ vhost of its own (a uuid suffix in
 their names, so parallel runs never collide), and purges both on stop.
+Heat sends its stack notifications on that vhost
+(:attr:`HeatHarness.transport_url`, topic ``notifications``) unless
+``notifications=False``.
 Heat itself lives in its own virtualenv, made by ``tools/heat/install.sh``
 (run automatically if missing).
 
@@ -58,7 +61,7 @@ class HeatHarness(_Base):
 
     def __init__(self, engine_workers=2, port=0, state_dir=None,
                  venv=None, prefix='mlt_heat', auto_install=True,
-                 debug=False, start_timeout=300):
+                 debug=False, start_timeout=300, notifications=True):
         if _Base is not object:
             super().__init__()
         self.name = '%s_%s' % (prefix, uuid.uuid4().hex[:12])
@@ -68,6 +71,7 @@ class HeatHarness(_Base):
         self.auto_install = auto_install
         self.debug = debug
         self.start_timeout = start_timeout
+        self.notifications = notifications
         self._own_state_dir = state_dir is None
         self.state_dir = state_dir
         self.state = None
@@ -91,7 +95,8 @@ class HeatHarness(_Base):
         self.state = heatctl.start(
             self.state_dir, port=self.port, db=self.name, vhost=self.name,
             engine_workers=self.engine_workers, venv=self.venv,
-            debug=self.debug, timeout=self.start_timeout)
+            debug=self.debug, timeout=self.start_timeout,
+            notifications=self.notifications)
         self.start_seconds = time.monotonic() - t0
         return self
 
@@ -119,6 +124,13 @@ class HeatHarness(_Base):
         if not self.state:
             raise RuntimeError('Heat is not running')
         return self.state['endpoint']
+
+    @property
+    def transport_url(self):
+        """Heat's RabbitMQ vhost, where it sends its notifications."""
+        if not self.state:
+            raise RuntimeError('Heat is not running')
+        return self.state['transport_url']
 
     @property
     def log_dir(self):
