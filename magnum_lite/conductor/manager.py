@@ -62,3 +62,7 @@ class ConductorManager:
     def credentials_rotate(self, context, cluster_uuid):
         """Drive the claimed credential rotation of a cluster."""
         self._drive(context, operations.CREDENTIALS_ROTATE, cluster_uuid)
+
+    def cluster_repair(self, context, cluster_uuid):
+        """Drive the claimed replacement of an unhealthy node."""
+        self._drive(context, operations.CLUSTER_REPAIR, cluster_uuid)
