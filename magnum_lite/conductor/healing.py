@@ -88,6 +88,11 @@ class Healer:
                 self._since.pop(cluster.uuid, None)
             return found
         busy, repairing, failed_at = _state(cluster)
+        if repairing:
+            # Its replacement's time counts from its first check after
+            # the repair, not from the old node's.
+            with self._lock:
+                self._since.get(cluster.uuid, {}).pop(repairing, None)
         view = healing.View(
             cluster.name, tuple(nodegroups), self._track(cluster.uuid,
                                                          facts, now),
