@@ -21,8 +21,9 @@ named in the reason it gives:
 - ``etcd quorum``: masters are replaced one at a time, never while
   another master is unhealthy, and only where the others keep etcd's
   quorum (three masters or more);
-- ``backoff``: after a failed repair, none until ``[health]
-  repair_backoff`` has passed.
+- ``backoff``: after a failed repair (Heat failed it, or the node it
+  replaced is unhealthy again), none until ``[health] repair_backoff``
+  has passed since it started.
 
 Every decision is a :class:`Decision`; its ``reason`` goes into
 ``health_status_reason`` under ``auto_healing``.
@@ -68,6 +69,9 @@ class View:
     operation in progress, None if none. ``repairing``: the node an
     auto-healing repair in progress replaces. ``failed_repair_at``: when
     the failed repair the cluster's state comes from started, else None.
+    ``last_repair``: ``(node, started at)`` of the repair the cluster's
+    state comes from when it completed: if that node is unhealthy again,
+    the repair failed as surely as one Heat failed.
     ``sick``: ``{node name: (unhealthy since, what is wrong)}``.
     ``nodegroups``: rows with ``uuid``, ``name``, ``role``,
     ``node_count``.
@@ -80,6 +84,7 @@ class View:
     busy: str = None
     repairing: str = None
     failed_repair_at: datetime.datetime = None
+    last_repair: tuple = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,12 +171,16 @@ def _held(view, settings, now):
     if view.busy:
         return (f'paused (circuit breaker, busy): the cluster is busy '
                 f'({view.busy})')
-    if view.failed_repair_at is not None:
-        after = view.failed_repair_at + datetime.timedelta(
-            seconds=settings.backoff)
+    failed, what = view.failed_repair_at, 'a repair failed'
+    if failed is None and view.last_repair and \
+            view.last_repair[0] in view.sick:
+        failed = view.last_repair[1]
+        what = f'the replacement of {view.last_repair[0]} is unhealthy'
+    if failed is not None:
+        after = failed + datetime.timedelta(seconds=settings.backoff)
         if now < after:
-            return (f'paused (circuit breaker, backoff): a repair failed; '
-                    f'next try after {health.stamp(after)}')
+            return (f'paused (circuit breaker, backoff): {what}; next try '
+                    f'after {health.stamp(after)}')
     return None
 
 

@@ -40,22 +40,21 @@ def _api(facts):
 
 
 def _state(cluster):
-    """``(busy, repairing, failed_repair_at)`` of a cluster row, as
-    ``healing.View`` has them."""
+    """``{busy, repairing, failed_repair_at, last_repair}`` of a cluster
+    row, as ``healing.View`` has them."""
     ours = cluster.operation == REPAIR.name
+    node = (cluster.operation_args or {}).get('node') or '(unknown node)'
+    started = cluster.operation_started_at
     shown = states.magnum_status(cluster.status)
     if cluster.status in states.IN_PROGRESS:
-        if ours:
-            node = (cluster.operation_args or {}).get('node')
-            return None, node or '(unknown node)', None
-        return f'{shown} ({cluster.operation})', None, None
+        return {'repairing': node} if ours else \
+            {'busy': f'{shown} ({cluster.operation})'}
     if cluster.status not in REPAIR.allowed:
-        return shown, None, None
+        return {'busy': shown}
     if cluster.status == states.UPDATE_FAILED:
-        if ours:
-            return None, None, cluster.operation_started_at
-        return f'{shown} after {cluster.operation}', None, None
-    return None, None, None
+        return {'failed_repair_at': started} if ours else \
+            {'busy': f'{shown} after {cluster.operation}'}
+    return {'last_repair': (node, started)} if ours else {}
 
 
 def drive(cluster_uuid):
@@ -87,17 +86,16 @@ class Healer:
             with self._lock:
                 self._since.pop(cluster.uuid, None)
             return found
-        busy, repairing, failed_at = _state(cluster)
-        if repairing:
+        state = _state(cluster)
+        if 'repairing' in state:
             # Its replacement's time counts from its first check after
             # the repair, not from the old node's.
             with self._lock:
-                self._since.get(cluster.uuid, {}).pop(repairing, None)
+                self._since.get(cluster.uuid, {}).pop(state['repairing'],
+                                                      None)
         view = healing.View(
-            cluster.name, tuple(nodegroups), self._track(cluster.uuid,
-                                                         facts, now),
-            api=_api(facts), busy=busy, repairing=repairing,
-            failed_repair_at=failed_at)
+            cluster.name, tuple(nodegroups),
+            self._track(cluster.uuid, facts, now), api=_api(facts), **state)
         decision = healing.decide(view, settings, now)
         if decision is not None and decision.node:
             decision = self._repair(cluster, decision, view)

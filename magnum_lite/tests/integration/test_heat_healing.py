@@ -29,8 +29,8 @@ UNHEALTHY_TIMEOUT = 10
 
 @testtools.skipUnless(ENABLED, 'MAGNUM_LITE_HEAT_TESTS=0')
 class HeatHealingTest(heat_harness.OneHeatTestCase, base.FunctionalTestCase):
-    """One Heat, one cluster: 1 master, 3 workers (one unhealthy worker
-    of three is within the default max_unhealthy, 40 %)."""
+    """One Heat; a cluster per test, one node of which turns NotReady
+    (one of three: within the default max_unhealthy, 40 %)."""
 
     scenarios = [('mysql', {'backend': 'mysql'})]
     with_conductor = False
@@ -69,16 +69,27 @@ class HeatHealingTest(heat_harness.OneHeatTestCase, base.FunctionalTestCase):
             time.sleep(0.2)
 
     def test_an_unhealthy_worker_is_replaced(self):
+        self._replaced(masters=1, workers=3, group='workers', index=1,
+                       master_lb_enabled=False)
+
+    def test_an_unhealthy_master_is_replaced(self):
+        # One of three masters: within max_unhealthy, etcd keeps quorum.
+        self._replaced(masters=3, workers=1, group='masters', index=2)
+
+    def _replaced(self, masters, workers, group, index, **template):
+        """A cluster whose node ``index`` of ``group`` turns NotReady:
+        it is replaced, it alone, drained first, and the cluster is
+        HEALTHY again once its replacement is Ready."""
         t0 = time.monotonic()
         self.create_template(network_driver='calico',
-                             external_network_id='public',
-                             master_lb_enabled=False, labels={
+                             external_network_id='public', labels={
                                  'auto_healing_enabled': 'true',
                                  'auto_healing_unhealthy_timeout':
-                                     str(UNHEALTHY_TIMEOUT)})
+                                     str(UNHEALTHY_TIMEOUT)}, **template)
         self.useFixture(base.Conductor())
         self.addCleanup(self.delete_stacks)
-        uuid = self.create_cluster(wait=False, master_count=1, node_count=3)
+        uuid = self.create_cluster(wait=False, master_count=masters,
+                                   node_count=workers)
         cluster = self.wait_for(uuid, 'CREATE_COMPLETE', timeout=TIMEOUT)
         stack_id = cluster['cluster_id']
         before = self.servers(stack_id)
@@ -88,9 +99,10 @@ class HeatHealingTest(heat_harness.OneHeatTestCase, base.FunctionalTestCase):
         self.wait_health(uuid, 'HEALTHY')
         built = time.monotonic()
 
-        # Worker 1's kubelet stops reporting; its replacement registers
+        # The node's kubelet stops reporting; its replacement registers
         # NotReady, as a fresh kubelet does until its network is up.
-        sick = f'{cluster["name"]}-default-worker-1'
+        role = group[:-1]     # master, worker
+        sick = f'{cluster["name"]}-default-{role}-{index}'
         self.assertIn(sick, nodes)
         kube.rejoin_conditions['Ready'] = 'False'
         kube.nodes[sick].conditions['Ready'] = 'Unknown'
@@ -107,7 +119,7 @@ class HeatHealingTest(heat_harness.OneHeatTestCase, base.FunctionalTestCase):
                          '(Ready=Unknown)', cluster['status_reason'])
         # The user's operations wait: 409, as for any busy cluster.
         self.call('PATCH', f'/v1/clusters/{uuid}', [
-            {'op': 'replace', 'path': '/node_count', 'value': 4}],
+            {'op': 'replace', 'path': '/node_count', 'value': workers + 1}],
             status=409)
         cluster = self.wait_for(uuid, 'UPDATE_COMPLETE', timeout=TIMEOUT)
         repaired = time.monotonic()
@@ -119,15 +131,13 @@ class HeatHealingTest(heat_harness.OneHeatTestCase, base.FunctionalTestCase):
         self.assertNotIn('auto_healing', cluster['health_status_reason'])
 
         after = self.servers(stack_id)
-        self.assertEqual(before['masters'], after['masters'])
-        self.assertEqual(len(before['workers']), len(after['workers']))
-        changed = [(old, new) for old, new in zip(
-            before['workers'], after['workers'], strict=True) if old != new]
-        self.assertEqual(1, len(changed), (before, after))
-        self.assertEqual(before['workers'][1], changed[0][0])
+        other = 'masters' if group == 'workers' else 'workers'
+        self.assertEqual(before[other], after[other])
+        changed = [i for i, (old, new) in enumerate(zip(
+            before[group], after[group], strict=True)) if old != new]
+        self.assertEqual([index], changed, (before, after))
         # Drained (its Node deleted) before its server went; no other.
         self.assertEqual([sick], kube.deleted_nodes)
-        self.assertEqual(3, len(cluster['node_addresses']))
         # No second repair of the Ready replacement.
         time.sleep(HEALTH_INTERVAL * 2)
         self.assertEqual('UPDATE_COMPLETE', self.call(

@@ -149,6 +149,15 @@ class TestDecide(testtools.TestCase):
             decision = _decide(_view(sick, **fields))
             self.assertEqual((None, reason), (decision.node,
                                               decision.reason), fields)
+        # A completed repair whose node is unhealthy again failed too.
+        self.assertEqual(
+            'paused (circuit breaker, backoff): the replacement of '
+            'c-default-worker-0 is unhealthy; next try after '
+            '2026-12-06T12:20:00Z', _decide(_view(sick, last_repair=(
+                'c-default-worker-0', NOW - datetime.timedelta(
+                    minutes=10)))).reason)
+        self.assertEqual('c-default-worker-0', _decide(_view(
+            sick, last_repair=('c-default-worker-1', NOW))).node)
         # The backoff passed.
         self.assertEqual('c-default-worker-0', _decide(_view(
             sick, failed_repair_at=NOW - datetime.timedelta(
