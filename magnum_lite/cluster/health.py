@@ -39,7 +39,7 @@ class Health:
         return (self.status, self.reason) != (status, reason or {})
 
 
-def _node_conditions(node):
+def node_conditions(node):
     """{condition type: status} of the conditions we track; Ready is
     ``Unknown`` when the kubelet has not posted it."""
     seen = {c.get('type'): str(c.get('status'))
@@ -74,13 +74,14 @@ def assess(ready, readyz_text, nodes, expected=0):
         reason['nodes'] = f'{len(nodes)} of {expected} registered'
     for node in nodes:
         name = node['metadata']['name']
-        for kind, status in _node_conditions(node).items():
+        for kind, status in node_conditions(node).items():
             reason[f'{name}.{kind}'] = status
             healthy = healthy and status == CONDITIONS[kind]
     return Health(HEALTHY if healthy else UNHEALTHY, reason)
 
 
-def _stamp(moment):
+def stamp(moment):
+    """``moment`` (naive UTC) as ISO 8601 to the second, with Z."""
     return moment.replace(tzinfo=None, microsecond=0).isoformat() + 'Z'
 
 
@@ -93,6 +94,6 @@ def silent(reported_at, unreachable_since, now, timeout):
     started = max(t for t in (reported_at, unreachable_since) if t)
     if now - started < datetime.timedelta(seconds=timeout):
         return None
-    since = _stamp(reported_at) if reported_at else 'ever'
+    since = stamp(reported_at) if reported_at else 'ever'
     return Health(UNKNOWN, {API: 'unreachable',
                             'report': f'none since {since}'})

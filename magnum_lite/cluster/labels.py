@@ -19,6 +19,7 @@ from magnum_lite.cluster import versions
 STRING = 'string'
 BOOLEAN = 'boolean'
 INTEGER = 'integer'
+PERCENT = 'percent'
 CIDR = 'cidr'
 POD_CIDR = 'pod_cidr'
 SERVICE_CIDR = 'service_cidr'
@@ -84,6 +85,19 @@ LABELS = (
       ('anti-affinity', 'soft-anti-affinity', 'affinity', 'soft-affinity')),
     L('min_node_count', INTEGER, 0,
       'min_node_count of the default worker nodegroup.'),
+    L('auto_healing_enabled', BOOLEAN, False,
+      'Auto-healing: the conductor replaces a node that stays unhealthy '
+      '(a node condition not as a healthy node has it) for longer than '
+      'auto_healing_unhealthy_timeout: it drains the node, then Heat '
+      'replaces that server only. A circuit breaker holds it back (see '
+      'the operator guide\'s health page).'),
+    L('auto_healing_unhealthy_timeout', INTEGER, 600,
+      'Seconds a node must stay unhealthy before auto-healing replaces '
+      'it.'),
+    L('auto_healing_max_unhealthy', PERCENT, None,
+      'Auto-healing\'s circuit breaker: no node of a nodegroup is replaced '
+      'while more than this percentage of its nodes is unhealthy. Default: '
+      '[health] max_unhealthy (40).'),
 )
 del L
 
@@ -104,6 +118,22 @@ def defaults():
     return {label.name: label.default for label in LABELS}
 
 
+def read(given, name):
+    """Label ``name`` of ``given`` (a cluster's labels) as its kind says
+    (a bool, an int, else the text), or its default when it is not given
+    (the API checked given values)."""
+    label = BY_NAME[name]
+    value = (given or {}).get(name)
+    if value is None:
+        return label.default
+    text = str(value).strip()
+    if label.kind == BOOLEAN:
+        return text.lower() in _TRUE
+    if label.kind in (INTEGER, PERCENT):
+        return int(text)
+    return text
+
+
 def _check_value(label, value):
     """Why ``value`` does not fit ``label``, or None."""
     text = str(value).strip()
@@ -121,6 +151,12 @@ def _boolean(text):
 def _integer(text):
     if not text.isascii() or not text.isdigit():
         return 'not a non-negative integer'
+    return None
+
+
+def _percent(text):
+    if _integer(text) or int(text) > 100:
+        return 'not a percentage from 0 to 100'
     return None
 
 
@@ -175,7 +211,8 @@ def _registry_prefix(text):
     return 'not a registry prefix such as registry.example.com:5000/k8s/'
 
 
-_CHECKS = {BOOLEAN: _boolean, INTEGER: _integer, CIDR: _cidr, URL: _url,
+_CHECKS = {BOOLEAN: _boolean, INTEGER: _integer, PERCENT: _percent,
+           CIDR: _cidr, URL: _url,
            KUBE_TAG: _kube_tag, REGISTRY_PREFIX: _registry_prefix,
            POD_CIDR: _pod_cidr, SERVICE_CIDR: _service_cidr}
 # Address ranges that must stay apart (each with its default when unset).

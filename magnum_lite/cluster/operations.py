@@ -34,7 +34,8 @@ class Operation:
     are left to the claim (409) even when ``refusal`` is 400; None: never
     refused, the API casts the operation again instead of claiming it.
     ``nodegroup_event`` is what the nodegroup the operation targets goes
-    through (its stack is created, updated or deleted).
+    through (its stack is created, updated or deleted). ``replaces_node``:
+    the driver replaces the one node ``operation_args['node']`` names.
     """
 
     name: str
@@ -46,6 +47,7 @@ class Operation:
     drains: bool = False
     every_stack: bool = False
     removes_nodes: bool = False
+    replaces_node: bool = False
     settles_changes: bool = False
     phases: tuple = ()
     nodegroup_event: str = states.UPDATE
@@ -97,11 +99,16 @@ CREDENTIALS_ROTATE = Operation('credentials_rotate', states.UPDATE,
                                excluded=_BUILT, refusal=_INVALID,
                                conflicts=frozenset({states.UPDATING}),
                                drains=True)
-# The health repair (replacing unhealthy nodes) comes here as its own row.
+# Auto-healing (conductor/healing.py): the conductor claims it itself and
+# Heat replaces one node, ``operation_args['node']``, drained first; its
+# args carry the ``status_reason`` shown while it runs.
+CLUSTER_REPAIR = Operation('cluster_repair', states.UPDATE, excluded=_BUILT,
+                           action='Repairing', drains=True,
+                           replaces_node=True)
 
 ALL = (CLUSTER_CREATE, CLUSTER_UPDATE, CLUSTER_RESIZE, CLUSTER_UPGRADE,
        CLUSTER_DELETE, NODEGROUP_CREATE, NODEGROUP_UPDATE, NODEGROUP_DELETE,
-       CA_ROTATE, CREDENTIALS_ROTATE)
+       CA_ROTATE, CREDENTIALS_ROTATE, CLUSTER_REPAIR)
 _BY_NAME = {operation.name: operation for operation in ALL}
 
 

@@ -171,6 +171,10 @@ class NodeGroupNotFound(NotFound):
     message = 'Nodegroup %(nodegroup)s could not be found.'
 
 
+class NodeNotFound(NotFound):
+    message = 'No server of cluster %(cluster)s is node %(node)s.'
+
+
 class QuotaNotFound(NotFound):
     message = ('Quota could not be found: project_id %(project_id)s '
                'resource %(resource)s.')

@@ -7,7 +7,8 @@ client certificate and ``[health] timeout``), a few clusters at a time
 it reported itself (PATCH /v1/clusters/{id}) until ``[health]
 report_timeout`` has passed without a report; then it is UNKNOWN, and the
 reason says since when. Nothing is written in a cycle that changed
-nothing.
+nothing. After each check, auto-healing (conductor/healing.py) adds its
+decision and may start a repair.
 """
 
 import concurrent.futures
@@ -21,6 +22,7 @@ from magnum_lite.cluster import health
 from magnum_lite.cluster import kubernetes_access
 from magnum_lite.common import exception
 from magnum_lite.common import states
+from magnum_lite.conductor import healing
 from magnum_lite.conf import CONF
 from magnum_lite.db import api as db_api
 
@@ -71,12 +73,10 @@ def _assess(facts, expected):
     return health.assess(facts.ready, facts.text, facts.nodes, expected)
 
 
-def _expected_nodes(cluster_uuids):
-    """{cluster uuid: the node count of all its nodegroups}."""
-    nodegroups = db_api.nodegroups_by_cluster(cluster_uuids,
-                                              columns=('node_count',))
-    return {uuid: sum(ng.node_count for ng in rows)
-            for uuid, rows in nodegroups.items()}
+def _nodegroups(cluster_uuids):
+    """{cluster uuid: its nodegroups (what auto-healing reads of them)}."""
+    return db_api.nodegroups_by_cluster(
+        cluster_uuids, columns=('uuid', 'name', 'role', 'node_count'))
 
 
 class Monitor:
@@ -84,12 +84,15 @@ class Monitor:
     when it last reached the API and since when it has failed to, so
     that a silent cluster turns UNKNOWN only after ``report_timeout``."""
 
-    def __init__(self, observe=observe, clock=timeutils.utcnow):
+    def __init__(self, observe=observe, clock=timeutils.utcnow,
+                 healer=None):
         """``observe(cluster, certificates)`` reads one cluster's
         :class:`Facts` (see :func:`observe`); ``clock()`` is now, naive
-        UTC."""
+        UTC; ``healer`` the auto-healing (``healing.Healer``, a new one
+        by default)."""
         self._observe = observe
         self._clock = clock
+        self._healer = healer or healing.Healer()
         self._lock = threading.Lock()
         self._last_ok = {}
         self._unreachable_since = {}
@@ -101,7 +104,7 @@ class Monitor:
             return Cycle()
         uuids = [c.uuid for c in clusters]
         certificates = db_api.certificates_by_cluster(uuids)
-        expected = _expected_nodes(uuids)
+        nodegroups = _nodegroups(uuids)
         workers = min(CONF.health.workers, len(clusters))
         with concurrent.futures.ThreadPoolExecutor(workers) as pool:
             seen = list(pool.map(
@@ -109,16 +112,19 @@ class Monitor:
         # To the second, as the database keeps report times.
         now = self._clock().replace(microsecond=0)
         written = sum(
-            self._settle(cluster, _assess(facts, expected[cluster.uuid]),
-                         now)
+            self._settle(cluster, facts, nodegroups[cluster.uuid], now)
             for cluster, facts in zip(clusters, seen, strict=True))
         self._forget_others({c.uuid for c in clusters})
+        self._healer.forget_others({c.uuid for c in clusters})
         return Cycle(len(clusters), sum(s is not None for s in seen),
                      written)
 
-    def _settle(self, cluster, found, now):
-        """Decide and, if it changed, write one cluster's health; returns
-        1 for a write, else 0."""
+    def _settle(self, cluster, facts, nodegroups, now):
+        """Decide and, if it changed, write one cluster's health (with
+        auto-healing's decision, which may start a repair); returns 1 for
+        a write, else 0."""
+        expected = sum(ng.node_count for ng in nodegroups)
+        found = _assess(facts, expected)
         silence = found is None
         with self._lock:
             if not silence:
@@ -132,6 +138,7 @@ class Monitor:
                     now, CONF.health.report_timeout)
                 # UNKNOWN is no report: the time stays the last one's.
                 reported_at = cluster.health_reported_at
+        found = self._healer.review(cluster, facts, nodegroups, found, now)
         if found is None or not found.differs(cluster.health_status,
                                               cluster.health_status_reason):
             return 0

@@ -71,3 +71,7 @@ class ConductorManager:
         conductor owns: let the status sync settle it now. (1.1)"""
         if self._notified is not None:
             self._notified(cluster_uuid)
+
+    def cluster_repair(self, context, cluster_uuid):
+        """Drive the claimed replacement of an unhealthy node."""
+        self._drive(context, operations.CLUSTER_REPAIR, cluster_uuid)

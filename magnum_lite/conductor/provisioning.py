@@ -132,7 +132,10 @@ def _start(context, cluster, operation):
         settle(cluster, base.Observation(base.FAILED, str(err)))
         return
     values['operation_driven_at'] = driven_at
-    values['status_reason'] = None  # a retry's outage reason is history
+    # A retry's outage reason is history; what the operation says of
+    # itself (a repair names its node) is shown while it runs.
+    values['status_reason'] = status_reason.bounded(
+        (cluster.operation_args or {}).get('status_reason'))
     # Only if no newer claim (e.g. a delete) replaced this operation.
     db_api.cluster_update(cluster.uuid, values,
                           expected_status=[cluster.status])

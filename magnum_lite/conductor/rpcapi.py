@@ -4,6 +4,7 @@ Version history:
   1.0 - create/update/delete cluster, nodegroup create/update/delete,
         CA rotation, credential rotation; all casts of ids only.
   1.1 - stack_finished: a Heat notification, to the cluster's owner.
+  1.2 - cluster_repair (auto-healing replaces one node).
 
 One method per row of cluster/operations.py, named as the row: the
 method name is on the wire; and stack_finished, which carries no
@@ -16,7 +17,7 @@ from magnum_lite.cluster import operations
 from magnum_lite.common import rpc
 from magnum_lite.conf import CONF
 
-RPC_API_VERSION = '1.1'
+RPC_API_VERSION = '1.2'
 # A cast is retried once (oslo.messaging waits rabbit_retry_interval, a
 # second), then given up: by default it retries for ever, and an API
 # request would hang for as long as the broker is down. A cast given up
@@ -92,3 +93,8 @@ class ConductorAPI:
         only. (1.1)"""
         self._client.prepare(server=host, version='1.1').cast(
             context, 'stack_finished', cluster_uuid=cluster_uuid)
+
+    def cluster_repair(self, context, cluster_uuid):
+        """Replace the claimed unhealthy node (auto-healing). (1.2)"""
+        self._cast(context, operations.CLUSTER_REPAIR, cluster_uuid,
+                   version='1.2')

@@ -40,6 +40,17 @@ OPTS = [
                help='Seconds between two health reports of a master. '
                     'Keep it well under report_timeout. In the masters\' '
                     'user data, as report_url.'),
+    cfg.IntOpt('max_unhealthy', default=40, min=0, max=100,
+               help="Auto-healing's circuit breaker, in percent: no node "
+                    'of a nodegroup is replaced while more than this share '
+                    'of its nodes is unhealthy (a cluster\'s label '
+                    'auto_healing_max_unhealthy overrides it). With 40, '
+                    '2 of 5 nodes may be repaired, 3 of 5 stop it, and so '
+                    'does a nodegroup of one node.'),
+    cfg.IntOpt('repair_backoff', default=1800, min=0,
+               help='Seconds after a failed auto-healing repair started '
+                    'before the conductor tries to repair the cluster '
+                    'again.'),
 ]
 
 

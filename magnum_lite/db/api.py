@@ -597,10 +597,12 @@ def _claim(cluster_uuid, event, operation, args, values, nodegroup_updates,
             target = states.target(row.status, event)
         except states.InvalidTransition:
             raise busy
+        # Before ``values``: an operation may say what it does (a repair
+        # names its node) from its claim on.
+        row.status_reason = None
         for key, value in (values or {}).items():
             setattr(row, key, value)
         row.status = target
-        row.status_reason = None
         row.operation = operation
         row.operation_args = args or {}
         row.operation_started_at = _now()

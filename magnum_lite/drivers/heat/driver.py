@@ -21,6 +21,7 @@ from magnum_lite.drivers.heat import generations
 from magnum_lite.drivers.heat import hooks
 from magnum_lite.drivers.heat import parameters
 from magnum_lite.drivers.heat import repairs
+from magnum_lite.drivers.heat import replacements
 from magnum_lite.drivers.heat import stacks as heat_stacks
 from magnum_lite.drivers.heat import status
 from magnum_lite.drivers.heat import templates
@@ -228,7 +229,7 @@ class HeatDriver(base.Driver):
             **templates.stack_arguments(entry, _addons(entry, params)))
 
     @staticmethod
-    def _update(stacks, name, entry, params, cluster, operation):
+    def _update(stacks, name, entry, params, cluster, operation, args):
         current = stacks.find(name)
         if current is not None and current.stack_status.endswith(
                 '_IN_PROGRESS'):
@@ -243,12 +244,16 @@ class HeatDriver(base.Driver):
         previous = getattr(current, 'parameters', None)
         replaced = generations.assign(entry, params, previous)
         arguments = templates.stack_arguments(entry, _addons(entry, params))
+        # Auto-healing: this one member is replaced, drained first.
+        repaired = [replacements.mark(stacks.client, current, entry,
+                                      cluster.uuid, args)] \
+            if operation.replaces_node else []
         if drains.enabled(operation.name):
             behind = drains.behind(stacks.client, current, entry, params)
-            if replaced or behind:
+            if replaced or behind or repaired:
                 arguments['environment'] = hooks.merge_environment(
                     arguments['environment'],
-                    drains.environment(replaced, behind))
+                    drains.environment(replaced, behind + repaired))
         # A stack update replaces the tags too: send them again, or the
         # stack drops out of the tag-filtered list the sync reads.
         stacks.update(name, parameters=params,
@@ -278,7 +283,7 @@ class HeatDriver(base.Driver):
             removals[target.role] = args.get('nodes_to_remove') or []
         self._update(stacks, stack_name(cluster), templates.CLUSTER,
                      self._cluster_parameters(rows, removals, args),
-                     cluster, operation)
+                     cluster, operation, args)
         if operation.every_stack:
             for nodegroup in _extra(rows.nodegroups):
                 if nodegroup.stack_id:
@@ -299,7 +304,7 @@ class HeatDriver(base.Driver):
                      templates.NODEGROUP,
                      self._nodegroup_parameters(stacks, rows, nodegroup,
                                                 args),
-                     cluster, operation)
+                     cluster, operation, args)
 
     def _delete_nodegroup(self, stacks, rows, nodegroup, operation, args):
         stacks.delete(stack_name(rows.cluster, nodegroup))

@@ -251,6 +251,9 @@ class FakeKube(fixtures.Fixture):
         self.requests = []
         self.deleted_nodes = []
         self.handshake_errors = []
+        # The conditions a node registered again (``reregister``) reports:
+        # a test scripts a replacement that is not Ready at once.
+        self.rejoin_conditions = dict(HEALTHY_CONDITIONS)
         # /readyz: None answers 200 "ok"; a check name fails it (500).
         self.failing_check = None
         self.url = None
@@ -371,7 +374,8 @@ class FakeKube(fixtures.Fixture):
             return _status(404, 'NotFound', f'nodes "{name}" not found')
         self.deleted_nodes.append(name)
         if self.reregister:
-            self.nodes[name] = Node(name)
+            self.nodes[name] = Node(
+                name, conditions=dict(self.rejoin_conditions))
         return 200, node.to_json()
 
     def _evict(self, request, namespace, name):

@@ -84,7 +84,7 @@ class TestRetriedUpdate(testtools.TestCase):
     def test_an_update_heat_is_doing_is_not_sent_again(self):
         client = _client('UPDATE_IN_PROGRESS')
         driver.HeatDriver._update(heat_stacks.Stacks(client), 'ml-c1',
-                                  None, {}, None, None)
+                                  None, {}, None, None, {})
         client.stacks.update.assert_not_called()
 
 
