@@ -39,5 +39,6 @@ else
         ml_log "master $NODE_INDEX: kubeadm join --control-plane"
         ml_step kubeadm-join-control-plane ml_join_control_plane
     fi
+    ml_step etcd-departures ml_install_departures_timer
 fi
 ml_signal SUCCESS "$NODE_NAME joined the cluster as $ROLE"
