@@ -299,6 +299,21 @@ class Client:
             headers={'Content-Type': _MERGE_PATCH})
         return status == 200
 
+    def node(self, node_name):
+        """The Node object named ``node_name``; None if there is none."""
+        status, body = self._expect('GET', f'/api/v1/nodes/{node_name}',
+                                    (200, 404))
+        return body if status == 200 else None
+
+    def annotate_node(self, node_name, annotations):
+        """Merge ``annotations`` into the node's; False if there is no
+        such node."""
+        status, _ = self._expect(
+            'PATCH', f'/api/v1/nodes/{node_name}', (200, 404),
+            json={'metadata': {'annotations': annotations}},
+            headers={'Content-Type': _MERGE_PATCH})
+        return status == 200
+
     def delete_node(self, node_name):
         """Delete the Node object (idempotent): a replacement server
         keeps the name, and its kubelet must register a fresh Node rather

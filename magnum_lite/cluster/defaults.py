@@ -2,9 +2,9 @@
 inherits from its template, label merging and the default nodegroups."""
 
 from magnum_lite.cluster import label_checks
+from magnum_lite.cluster import nodegroup_checks
 from magnum_lite.cluster import nodegroups as nodegroup_facts
 from magnum_lite.cluster import operations
-from magnum_lite.common import exception
 from magnum_lite.common import names
 from magnum_lite.common import states
 
@@ -36,16 +36,6 @@ def merged_labels(base, given, merge):
     return dict(given)
 
 
-def _check_masters(master_count, master_lb_enabled):
-    if master_count % 2 == 0:
-        raise exception.InvalidParameterValue(
-            err=f'master nodegroup size of {master_count} is invalid, size '
-                f'cannot be an even number.')
-    if master_count > 1 and not master_lb_enabled:
-        raise exception.InvalidParameterValue(
-            err='master_count must be 1 when master_lb_enabled is False')
-
-
 def apply(body, template, project_id, user_id):
     """Return (cluster values, [nodegroup values]) for a create body of
     ``project_id``'s ``user_id``, checked (400s)."""
@@ -67,7 +57,8 @@ def apply(body, template, project_id, user_id):
         given = body.get(field)
         values[field] = (getattr(template, source)
                          if given is None or given == '' else given)
-    _check_masters(master_count, values['master_lb_enabled'])
+    nodegroup_checks.check_master_count(master_count,
+                                        values['master_lb_enabled'])
     label_checks.check_labels(values['labels'])
     label_checks.check_cni(values['labels'], template.network_driver)
     return values, _default_nodegroups(values, template, master_count,

@@ -51,6 +51,26 @@ def check_range(nodegroup, node_count):
                 f'min_node_count = {low}, max_node_count = {high}')
 
 
+def check_master_count(count, lb_enabled):
+    """A master nodegroup's size (400 otherwise): at least one master, an
+    odd number of them (stacked etcd has a member per master, and an even
+    count tolerates no more failures than the odd count below it while a
+    resize step through it could lose quorum), and more than one only
+    behind the API load balancer (every master is a pool member)."""
+    if count < 1:
+        raise exception.InvalidParameterValue(
+            err=f'master nodegroup size of {count} is invalid, a cluster '
+                f'needs at least one master.')
+    if count % 2 == 0:
+        raise exception.InvalidParameterValue(
+            err=f'master nodegroup size of {count} is invalid, size '
+                f'cannot be an even number. Masters come in odd numbers '
+                f'(1, 3, 5...) so that their etcd keeps its quorum.')
+    if count > 1 and not lb_enabled:
+        raise exception.InvalidParameterValue(
+            err='master_count must be 1 when master_lb_enabled is False')
+
+
 def _reserved(key):
     if '/' not in key:
         return False

@@ -39,6 +39,7 @@ else
         ml_log "master $NODE_INDEX: kubeadm join --control-plane"
         ml_step kubeadm-join-control-plane ml_join_control_plane
     fi
+    ml_step etcd-departures ml_install_departures_timer
     # Masters only: workers carry no credentials and no such file.
     # shellcheck source=health-report.sh
     . "$ML_LIB/health-report.sh"

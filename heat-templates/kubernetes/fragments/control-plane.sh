@@ -133,7 +133,11 @@ ml_etcd_members() {
 
 # Before joining: a member still registered at this node's peer URL is a
 # node this one replaces on the same port; kubeadm would reuse it with an
-# empty data directory. Remove it (through another master's etcd).
+# empty data directory. A member of this node's name at another peer URL
+# is the node this one replaces on a new port (a whole member rebuilt):
+# usually dead, and adding a member beside a dead one can be refused by
+# etcd (fewer started members than the new quorum). Remove both (through
+# another master's etcd) so the join adds this node's member once.
 ml_remove_member_at_my_address() {
     pod=$(ml_kubectl -n kube-system get pods -l component=etcd \
         -o 'jsonpath={.items[*].metadata.name}' | tr ' ' '\n' \
@@ -143,8 +147,8 @@ ml_remove_member_at_my_address() {
         return 0
     fi
     # shellcheck disable=SC2016 # an awk condition
-    for id in $(ml_etcd_members "$pod" '$4 == peer'); do
-        echo "removing etcd member $id at https://$NODE_IP:2380"
+    for id in $(ml_etcd_members "$pod" '$4 == peer || $3 == name'); do
+        echo "removing etcd member $id of $NODE_NAME or at https://$NODE_IP:2380"
         ml_etcdctl "$pod" member remove "$id"
     done
 }
@@ -175,6 +179,34 @@ ml_join_control_plane() {
     kubeadm join --config "$ML_ETC/kubeadm-join.yaml"
     ml_remove_replaced_members
     ml_trust_everywhere
+}
+
+# Every master removes the etcd members of masters leaving the cluster
+# (etcd-departures.sh; the conductor annotates their Nodes).
+ml_install_departures_timer() {
+    units=$ML_ROOT/etc/systemd/system
+    mkdir -p "$units"
+    cat >"$units/magnum-lite-etcd-departures.service" <<UNIT
+[Unit]
+Description=magnum-lite: remove the etcd members of leaving masters
+
+[Service]
+Type=oneshot
+ExecStart=/bin/bash /usr/local/lib/magnum-lite/etcd-departures.sh
+UNIT
+    cat >"$units/magnum-lite-etcd-departures.timer" <<UNIT
+[Unit]
+Description=magnum-lite: remove the etcd members of leaving masters
+
+[Timer]
+OnBootSec=30s
+OnUnitActiveSec=10s
+
+[Install]
+WantedBy=timers.target
+UNIT
+    systemctl daemon-reload
+    systemctl enable --now magnum-lite-etcd-departures.timer
 }
 
 ml_join_worker() {

@@ -16,6 +16,7 @@ from magnum_lite.drivers import base
 from magnum_lite.drivers.heat import addons
 from magnum_lite.drivers.heat import bootstrap
 from magnum_lite.drivers.heat import client as heat
+from magnum_lite.drivers.heat import departures
 from magnum_lite.drivers.heat import drains
 from magnum_lite.drivers.heat import generations
 from magnum_lite.drivers.heat import hooks
@@ -144,6 +145,27 @@ def _unanswered(cluster, watched):
                            cluster.operation_started_at)
 
 
+def _pauses(rows):
+    """Whether Heat may hold servers of the cluster of ``rows`` at hooks
+    the conductor set: an operation that drains or removes masters is
+    under way, or the cluster is being deleted (a stack keeps the hooks
+    of its last update)."""
+    cluster = rows.cluster
+    return drains.enabled(cluster.operation) or \
+        cluster.status == states.DELETING or \
+        departures.resizing_masters(rows, cluster.operation_args)
+
+
+def _leaving_masters(rows, stack):
+    """Whether the cluster stack ``stack`` may hold leaving masters: a
+    master resize updates it, or a cluster delete deletes it."""
+    cluster = rows.cluster
+    if cluster.status == states.DELETING:
+        return stack.stack_status == 'DELETE_IN_PROGRESS'
+    return stack.stack_status == 'UPDATE_IN_PROGRESS' and \
+        departures.resizing_masters(rows, cluster.operation_args)
+
+
 class _StackIndex(dict):
     """The listed stacks by name. A name the list lacks is looked up
     directly before it counts as gone: a stack is never declared vanished
@@ -229,7 +251,8 @@ class HeatDriver(base.Driver):
             **templates.stack_arguments(entry, _addons(entry, params)))
 
     @staticmethod
-    def _update(stacks, name, entry, params, cluster, operation, args):
+    def _update(stacks, name, entry, params, cluster, operation, args,
+                masters_leave=False):
         current = stacks.find(name)
         if current is not None and current.stack_status.endswith(
                 '_IN_PROGRESS'):
@@ -254,6 +277,9 @@ class HeatDriver(base.Driver):
                 arguments['environment'] = hooks.merge_environment(
                     arguments['environment'],
                     drains.environment(replaced, behind + repaired))
+        if masters_leave:
+            arguments['environment'] = hooks.merge_environment(
+                arguments['environment'], departures.environment())
         # A stack update replaces the tags too: send them again, or the
         # stack drops out of the tag-filtered list the sync reads.
         stacks.update(name, parameters=params,
@@ -283,7 +309,8 @@ class HeatDriver(base.Driver):
             removals[target.role] = args.get('nodes_to_remove') or []
         self._update(stacks, stack_name(cluster), templates.CLUSTER,
                      self._cluster_parameters(rows, removals, args),
-                     cluster, operation, args)
+                     cluster, operation, args,
+                     departures.resizing_masters(rows, args))
         if operation.every_stack:
             for nodegroup in _extra(rows.nodegroups):
                 if nodegroup.stack_id:
@@ -363,12 +390,13 @@ class HeatDriver(base.Driver):
         return None, error
 
     def tend(self, context, clusters):
-        """Drain the nodes of the servers Heat paused for (drains.py) and
-        let Heat on, in the stacks an operation that drains is updating.
-        One stack list, only when such an operation is under way."""
-        draining = [rows for rows in clusters
-                    if drains.enabled(rows.cluster.operation)]
-        for index, group, _ in self._indexes(draining):
+        """Drain the nodes of the servers Heat paused for (drains.py), or
+        see their masters out of etcd (departures.py), and let Heat on,
+        in the stacks an operation that drains or removes masters is
+        updating or a cluster delete is deleting. One stack list, only
+        when such an operation is under way."""
+        paused = [rows for rows in clusters if _pauses(rows)]
+        for index, group, _ in self._indexes(paused):
             if index is None:
                 continue
             for rows in group:
@@ -383,6 +411,10 @@ class HeatDriver(base.Driver):
         client = self._stacks(rows).client
         for watched in _watched(rows, index):
             stack = watched.stack
+            if stack is not None and watched.entry == templates.CLUSTER and \
+                    _leaving_masters(rows, stack):
+                departures.tend(client, rows, _identity(stack))
+                continue
             if stack is None or watched.deleting or \
                     stack.stack_status != 'UPDATE_IN_PROGRESS' or \
                     _unanswered(rows.cluster, watched):

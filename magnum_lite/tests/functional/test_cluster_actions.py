@@ -68,6 +68,71 @@ class _Case(base.FunctionalTestCase):
             'GET', f'/v1/clusters/{self.uuid}/nodegroups/{name}').json
 
 
+class TestMasterResize(_Case):
+    """The master nodegroup resizes to odd sizes only (etcd's quorum)."""
+
+    def resize_masters(self, count, **extra):
+        self.call('POST', self.resize_path,
+                  dict(node_count=count, nodegroup='default-master', **extra),
+                  status=202)
+        cluster = self.wait_for(self.uuid, 'UPDATE_COMPLETE')
+        self.assertEqual(count, cluster['master_count'])
+        return cluster
+
+    def test_odd_sizes_up_and_down(self):
+        master = self.nodegroup('default-master')
+        self.assertEqual(3, master['node_count'])
+        self.resize_masters(5)
+        self.resize_masters(3, nodes_to_remove=['m-1', 'm-4'])
+        self.resize_masters(1)
+        self.assertEqual(
+            [{'nodegroup': master['uuid'], 'node_count': 5,
+              'nodes_to_remove': []},
+             {'nodegroup': master['uuid'], 'node_count': 3,
+              'nodes_to_remove': ['m-1', 'm-4']},
+             {'nodegroup': master['uuid'], 'node_count': 1,
+              'nodes_to_remove': []}],
+            self.calls('cluster_resize'))
+        self.assertEqual(1, self.nodegroup('default-master')['node_count'])
+        # The workers are untouched.
+        self.assertEqual(2, self.nodegroup('default-worker')['node_count'])
+
+    def test_even_and_zero_sizes_are_refused(self):
+        for count in (0, 2, 4, 6):
+            error = self.rejected(
+                self.resize_path,
+                {'node_count': count, 'nodegroup': 'default-master'}, 400,
+                f'master nodegroup size of {count} is invalid')
+            # Magnum's envelope: the title is the detail's first sentence.
+            self.assertTrue(error['title'].startswith(
+                f'master nodegroup size of {count} is invalid'), error)
+        # Zero masters stays refused where zero workers is allowed.
+        self.rejected(self.resize_path,
+                      {'node_count': 0, 'nodegroup': 'default-master'}, 400,
+                      'a cluster needs at least one master.', version='1.10')
+        self.assertEqual([], self.calls('cluster_resize'))
+        self.assertEqual(3, self.nodegroup('default-master')['node_count'])
+
+    def test_several_masters_need_the_load_balancer(self):
+        uuid = self.create_cluster(name='no-lb', master_count=1,
+                                   master_lb_enabled=False)['uuid']
+        before = self.call('GET', f'/v1/clusters/{uuid}').json
+        response = self.call(
+            'POST', f'/v1/clusters/{uuid}/actions/resize',
+            {'node_count': 3, 'nodegroup': 'default-master'}, status=400)
+        self.assert_error(response, 400, 'master_count must be 1 when '
+                          'master_lb_enabled is False')
+        self.assertEqual(before, self.call('GET', f'/v1/clusters/{uuid}').json)
+
+    def test_master_count_is_not_patched(self):
+        # As in Magnum: the resize action is the way to change it.
+        response = self.call('PATCH', f'/v1/clusters/{self.uuid}', [
+            {'op': 'replace', 'path': '/master_count', 'value': 5}],
+            status=400)
+        self.assert_error(response, 400, 'master_count')
+        self.assertEqual(3, self.nodegroup('default-master')['node_count'])
+
+
 class TestResize(_Case):
 
     def test_resize(self):
@@ -114,11 +179,13 @@ class TestResize(_Case):
         cases = [
             ({'node_count': 0}, 400, 'Resizing default-worker outside the '
              'allowed range: min_node_count = 1, max_node_count = None'),
-            ({'node_count': 1, 'nodegroup': master['uuid']}, 400,
-             'Resizing the master nodegroup is not supported by this '
-             'driver.'),
-            ({'node_count': 1, 'nodegroup': 'default-master'}, 400,
-             'master nodegroup'),
+            ({'node_count': 2, 'nodegroup': master['uuid']}, 400,
+             'master nodegroup size of 2 is invalid, size cannot be an '
+             'even number. Masters come in odd numbers (1, 3, 5...) so '
+             'that their etcd keeps its quorum.'),
+            ({'node_count': 0, 'nodegroup': 'default-master'}, 400,
+             'master nodegroup size of 0 is invalid, a cluster needs at '
+             'least one master.'),
             ({'node_count': 3, 'nodegroup': 'nope'}, 404,
              'Nodegroup nope could not be found.'),
             ({}, 400, "Invalid input for field/attribute node_count. Value: "

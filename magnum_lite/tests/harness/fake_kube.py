@@ -22,7 +22,10 @@ their Node object is deleted, as a replacement server's kubelet does.
 It implements only what ``clients.kubernetes`` uses: ``GET /readyz``
 (200 ``ok``, or 500 naming ``failing_check`` when it is set), ``GET
 /api/v1/nodes`` (nodes with their ``conditions``, healthy by default),
-``GET``, ``PATCH`` (merge patch) and ``DELETE`` ``/api/v1/nodes/{name}``,
+``GET``, ``PATCH`` (merge patch of ``spec.unschedulable`` and
+``metadata.annotations``; ``on_patch``, when set, is called with the
+patched :class:`Node`, as a controller watching nodes would act) and
+``DELETE`` ``/api/v1/nodes/{name}``,
 ``GET /api/v1/pods?fieldSelector=spec.nodeName=X`` and ``POST
 /api/v1/namespaces/{ns}/pods/{name}/eviction``, which deletes the pod, or
 answers 429 while the pod's ``pdb_blocks`` counter is above zero (one
@@ -74,6 +77,7 @@ class Node:
     # {condition type: 'True' | 'False' | 'Unknown'}; tests change them.
     conditions: dict = dataclasses.field(
         default_factory=lambda: dict(HEALTHY_CONDITIONS))
+    annotations: dict = dataclasses.field(default_factory=dict)
 
     def to_json(self):
         spec = {'unschedulable': self.unschedulable} \
@@ -85,7 +89,8 @@ class Node:
                        'lastTransitionTime': stamp}
                       for kind, status in self.conditions.items()]
         return {'kind': 'Node', 'apiVersion': 'v1',
-                'metadata': {'name': self.name, 'creationTimestamp': stamp},
+                'metadata': {'name': self.name, 'creationTimestamp': stamp,
+                             'annotations': dict(self.annotations)},
                 'spec': spec, 'status': {'conditions': conditions}}
 
 
@@ -256,6 +261,7 @@ class FakeKube(fixtures.Fixture):
         self.rejoin_conditions = dict(HEALTHY_CONDITIONS)
         # /readyz: None answers 200 "ok"; a check name fails it (500).
         self.failing_check = None
+        self.on_patch = None
         self.url = None
         self._lock = threading.Lock()
         self._contexts = {}
@@ -366,6 +372,14 @@ class FakeKube(fixtures.Fixture):
             spec = (request.body or {}).get('spec', {})
             if 'unschedulable' in spec:
                 node.unschedulable = bool(spec['unschedulable'])
+            meta = (request.body or {}).get('metadata', {})
+            for key, value in (meta.get('annotations') or {}).items():
+                if value is None:
+                    node.annotations.pop(key, None)
+                else:
+                    node.annotations[key] = value
+            if self.on_patch is not None:
+                self.on_patch(node)
         return 200, node.to_json()
 
     def _delete_node(self, name):

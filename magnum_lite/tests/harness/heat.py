@@ -33,6 +33,7 @@ import time
 import uuid
 
 import testtools
+from heatclient import exc as heat_exc
 
 from magnum_lite.tests import harness
 
@@ -256,6 +257,9 @@ class OneHeatTestCase(testtools.TestCase):
         """Delete magnum-lite's stacks and wait until they are gone."""
         stacks = self.stacks()
         for stack in stacks:
-            self.client.stacks.delete(stack.id)
+            try:
+                self.client.stacks.delete(stack.id)
+            except heat_exc.HTTPNotFound:
+                pass  # it finished deleting since it was listed
         for stack in stacks:
             self.heat.wait_for_stack(self.client, stack.id)

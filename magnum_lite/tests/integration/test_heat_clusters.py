@@ -33,10 +33,10 @@ def _stack_name(event):
     return hooks.stack_identity(event).split('/', 1)[0]
 
 
-@testtools.skipUnless(ENABLED, 'MAGNUM_LITE_HEAT_TESTS=0')
-class HeatClusterTest(heat_harness.OneHeatTestCase,
+class HeatClusterCase(heat_harness.OneHeatTestCase,
                       base.FunctionalTestCase):
-    """One Heat for the class; the API in process, conductors real."""
+    """One Heat for the class; the API in process, conductors real. The
+    base of the test classes of clusters on the real Heat."""
 
     scenarios = [('mysql', {'backend': 'mysql'})]
     with_conductor = False
@@ -62,6 +62,11 @@ class HeatClusterTest(heat_harness.OneHeatTestCase,
 
     def wait_status(self, uuid, status, timeout=TIMEOUT):
         return self.wait_for(uuid, status, timeout=timeout)
+
+
+@testtools.skipUnless(ENABLED, 'MAGNUM_LITE_HEAT_TESTS=0')
+class HeatClusterTest(HeatClusterCase):
+    """Lifecycle, upgrades, rotations and failures of clusters."""
 
     def test_lifecycle(self):
         self.start_conductor()

@@ -45,12 +45,12 @@ def resize(request, ident):
     request.authorize(scope.target_of(cluster))
     nodegroup = _nodegroup(cluster, body.get('nodegroup'))
     count = body['node_count']
-    cluster_requests.check_zero_nodes(request, count)
     if nodegroup.role == nodegroup_facts.MASTER:
-        raise exception.InvalidParameterValue(
-            err='Resizing the master nodegroup is not supported by this '
-                'driver.')
-    nodegroup_checks.check_range(nodegroup, count)
+        # Leaving masters leave etcd first (drivers/heat/departures.py).
+        nodegroup_checks.check_master_count(count, cluster.master_lb_enabled)
+    else:
+        cluster_requests.check_zero_nodes(request, count)
+        nodegroup_checks.check_range(nodegroup, count)
     work.claim(
         cluster.uuid, operations.CLUSTER_RESIZE,
         args={'nodegroup': nodegroup.uuid, 'node_count': count,

@@ -5,7 +5,9 @@
 # behaves just enough like the real command. Knobs (files in $STANDIN_DIR):
 # endpoint-up (the API answers), fail-<command> (print a few lines and
 # fail when the command line contains the file's content), etcd-members
-# (what `etcdctl member list -w simple` prints), version-<command>.
+# (what `etcdctl member list -w simple` prints; `member remove ID` takes
+# the member out), node-departures (what `kubectl get nodes` prints),
+# version-<command>.
 set -eu
 name=$(basename "$0")
 line=$name
@@ -51,6 +53,11 @@ kubectl_cmd() {
     case "$*" in
         *"get pods"*) echo "etcd-other-master etcd-$STANDIN_NODE" ;;
         *"member list"*) cat "$STANDIN_DIR/etcd-members" 2>/dev/null || true ;;
+        # As etcd: the member is gone from later lists.
+        *"member remove"*)
+            id=${!#}
+            sed -i "/^$id,/d" "$STANDIN_DIR/etcd-members" ;;
+        *"get nodes"*) cat "$STANDIN_DIR/node-departures" 2>/dev/null || true ;;
         *"version --client"*)
             echo "Client Version: $(cat "$STANDIN_DIR/version-kube" 2>/dev/null || echo v0.0.1)" ;;
     esac

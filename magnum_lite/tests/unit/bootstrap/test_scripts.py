@@ -25,6 +25,7 @@ from magnum_lite.cluster import versions
 from magnum_lite.common import x509
 from magnum_lite.drivers.heat import addons
 from magnum_lite.drivers.heat import bootstrap
+from magnum_lite.tests.harness import etcd_standins
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, '..', '..', '..', '..'))
@@ -514,18 +515,114 @@ class BootstrapScriptsTest(testtools.TestCase):
         join = self.index_of('kubeadm', 'join')
         remove_at = [i for i, c in enumerate(self.commands())
                      if c[0] == 'kubectl' and 'remove' in c]
-        # Before the join, the member already at this node's address
-        # (through another master's etcd); after it, the member of the
-        # same name at another address.
-        self.assertEqual([('etcd-other-master', '3333'),
-                          ('etcd-k8s-master-0', '1111')], removed)
-        self.assertLess(remove_at[0], join)
-        self.assertLess(join, remove_at[1])
+        # Before the join, through another master's etcd: the member of
+        # the same name at another address (the node replaced with a new
+        # port) and the one already at this node's address, so the join
+        # adds this node's member once; nothing is left after it.
+        self.assertEqual([('etcd-other-master', '1111'),
+                          ('etcd-other-master', '3333')], removed)
+        self.assertLess(max(remove_at), join)
+        with open(os.path.join(self.knobs, 'etcd-members')) as f:
+            self.assertEqual(['2222', '4444'],
+                             [line.split(',')[0] for line in f])
+        self.assertEqual(1, len([c for c in self.lines('kubeadm')
+                                 if c[1] == 'join']))
         self.assertIn(['kubectl', '--kubeconfig',
                        f'{root}/etc/magnum-lite/bootstrap-admin.conf',
                        'delete', 'node', 'k8s-master-0',
                        '--ignore-not-found'], self.commands())
         self.assertFalse(self.addon_applies())
+
+    def test_masters_install_the_etcd_departures_timer(self):
+        self.knob('endpoint-up')
+        root = self.node('k8s-master-1', index='1', ip='10.0.0.11')
+        self.assertRan(self.run_node(root, 'k8s-master-1'))
+        units = os.path.join(root, 'etc', 'systemd', 'system')
+        with open(os.path.join(units,
+                               'magnum-lite-etcd-departures.service')) as f:
+            self.assertIn('ExecStart=/bin/bash /usr/local/lib/magnum-lite/'
+                          'etcd-departures.sh', f.read())
+        with open(os.path.join(units,
+                               'magnum-lite-etcd-departures.timer')) as f:
+            self.assertIn('OnUnitActiveSec=10s', f.read())
+        enable = self.index_of('systemctl', 'enable', '--now',
+                               'magnum-lite-etcd-departures.timer')
+        self.assertLess(self.index_of('kubeadm', 'join'), enable)
+        self.assertEqual('SUCCESS', self.signals()[-1].split('"')[3])
+        # Workers have no etcd.
+        worker = self.node('k8s-worker-0', role='worker', ip='10.0.0.20')
+        self.assertRan(self.run_node(worker, 'k8s-worker-0'))
+        self.assertFalse(os.path.exists(os.path.join(
+            worker, 'etc', 'systemd', 'system',
+            'magnum-lite-etcd-departures.timer')))
+
+    FIVE_MEMBERS = ''.join(
+        f'{i}{i}{i}{i}, started, k8s-master-{i}, https://10.0.0.1{i}:2380, '
+        f'https://10.0.0.1{i}:2379, false\n' for i in range(5))
+
+    def run_departures(self, root, name):
+        return etcd_standins.run_departures(self.bin, root, self.log,
+                                            self.knobs, name)
+
+    def member_ids(self):
+        with open(os.path.join(self.knobs, 'etcd-members')) as f:
+            return [line.split(',')[0] for line in f]
+
+    def test_a_remaining_master_removes_the_leaving_members(self):
+        self.knob('etcd-members', self.FIVE_MEMBERS)
+        self.knob('node-departures',
+                  'k8s-master-0   <none>\nk8s-master-1   <none>\n'
+                  'k8s-master-2   <none>\nk8s-master-3   leaving\n'
+                  'k8s-master-4   removed\nk8s-worker-0   <none>\n')
+        root = self.node('k8s-master-1', index='1', ip='10.0.0.11')
+        self.assertRan(self.run_departures(root, 'k8s-master-1'))
+        admin = f'{root}/etc/magnum-lite/bootstrap-admin.conf'
+        steps = [c[3:] for c in self.lines('kubectl')
+                 if 'remove' in c or 'annotate' in c]
+        # Through this master's own etcd, then the mark the conductor
+        # waits for.
+        self.assertEqual([
+            ['-n', 'kube-system', 'exec', 'etcd-k8s-master-1', '--',
+             'etcdctl', '--endpoints=https://127.0.0.1:2379',
+             '--cacert=/etc/kubernetes/pki/etcd/ca.crt',
+             '--cert=/etc/kubernetes/pki/etcd/server.crt',
+             '--key=/etc/kubernetes/pki/etcd/server.key', 'member',
+             'remove', '3333'],
+            ['annotate', 'node', 'k8s-master-3', '--overwrite',
+             'magnum-lite.openstack.org/etcd-member=removed']], steps)
+        self.assertEqual(['kubectl', '--kubeconfig', admin, 'get', 'nodes',
+                          '--no-headers', '-o',
+                          'custom-columns=NAME:.metadata.name,STATE:'
+                          '.metadata.annotations.magnum-lite\\.openstack'
+                          '\\.org/etcd-member'], self.commands()[0])
+        self.assertEqual(['0000', '1111', '2222', '4444'], self.member_ids())
+        # Run again (the timer): the member is gone, it is marked again
+        # and nothing else is removed.
+        self.assertRan(self.run_departures(root, 'k8s-master-1'))
+        self.assertEqual(1, len([c for c in self.lines('kubectl')
+                                 if 'remove' in c]))
+
+    def test_a_leaving_master_leaves_the_removal_to_others(self):
+        self.knob('etcd-members', self.FIVE_MEMBERS)
+        self.knob('node-departures',
+                  'k8s-master-0   <none>\nk8s-master-3   leaving\n')
+        root = self.node('k8s-master-3', index='3', ip='10.0.0.13')
+        self.assertRan(self.run_departures(root, 'k8s-master-3'))
+        self.assertEqual([['kubectl', 'get']],
+                         [c[:1] + c[3:4] for c in self.lines('kubectl')])
+        self.assertEqual(5, len(self.member_ids()))
+
+    def test_a_removal_etcd_refuses_is_not_marked_done(self):
+        # etcd refuses a removal that would leave too few started members.
+        self.knob('etcd-members', self.FIVE_MEMBERS)
+        self.knob('node-departures', 'k8s-master-2   leaving\n')
+        self.knob('fail-kubectl', 'member remove')
+        root = self.node('k8s-master-0')
+        result = self.run_departures(root, 'k8s-master-0')
+        self.assertNotEqual(0, result.returncode)
+        self.assertEqual([], [c for c in self.lines('kubectl')
+                              if 'annotate' in c])
+        self.assertEqual(5, len(self.member_ids()))
 
     def addon_applies(self):
         """kubectl apply of add-ons (not of cluster-info)."""
