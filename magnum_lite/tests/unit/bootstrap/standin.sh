@@ -6,6 +6,7 @@
 # endpoint-up (the API answers), fail-<command> (print a few lines and
 # fail when the command line contains the file's content), etcd-members
 # (what `etcdctl member list -w simple` prints), version-<command>.
+# STANDIN_SIGNAL_CURL (environment): a real curl that sends the signals.
 set -eu
 name=$(basename "$0")
 line=$name
@@ -23,6 +24,7 @@ if [ -f "$fail" ] && printf '%s' "$*" | grep -q -- "$(cat "$fail")"; then
 fi
 
 curl_cmd() {
+    args=("$@")
     url='' out='' data=''
     while [ $# -gt 0 ]; do
         case $1 in
@@ -36,6 +38,11 @@ curl_cmd() {
     done
     if [ -n "$data" ]; then
         printf 'signal\t%s\n' "$(cat "${data#@}")" >>"$STANDIN_LOG"
+        # The node stand-in (tests/harness/node_standin.py) signals the
+        # real Heat: the handle's own command line, with the real curl.
+        if [ -n "${STANDIN_SIGNAL_CURL:-}" ]; then
+            exec "$STANDIN_SIGNAL_CURL" "${args[@]}"
+        fi
         return 0
     fi
     case $url in
