@@ -8,6 +8,7 @@
 # (what `etcdctl member list -w simple` prints; `member remove ID` takes
 # the member out), node-departures (what `kubectl get nodes` prints),
 # version-<command>.
+# STANDIN_SIGNAL_CURL (environment): a real curl that sends the signals.
 set -eu
 name=$(basename "$0")
 line=$name
@@ -25,6 +26,7 @@ if [ -f "$fail" ] && printf '%s' "$*" | grep -q -- "$(cat "$fail")"; then
 fi
 
 curl_cmd() {
+    args=("$@")
     url='' out='' data=''
     while [ $# -gt 0 ]; do
         case $1 in
@@ -38,6 +40,11 @@ curl_cmd() {
     done
     if [ -n "$data" ]; then
         printf 'signal\t%s\n' "$(cat "${data#@}")" >>"$STANDIN_LOG"
+        # The node stand-in (tests/harness/node_standin.py) signals the
+        # real Heat: the handle's own command line, with the real curl.
+        if [ -n "${STANDIN_SIGNAL_CURL:-}" ]; then
+            exec "$STANDIN_SIGNAL_CURL" "${args[@]}"
+        fi
         return 0
     fi
     case $url in

@@ -11,12 +11,10 @@ the scripts did; nothing of the scripts is replaced.
 
 import base64
 import hashlib
-import io
 import json
 import os
 import shutil
 import subprocess
-import tarfile
 import tempfile
 
 import testtools
@@ -26,6 +24,7 @@ from magnum_lite.common import x509
 from magnum_lite.drivers.heat import addons
 from magnum_lite.drivers.heat import bootstrap
 from magnum_lite.tests.harness import etcd_standins
+from magnum_lite.tests.harness import node_standin
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, '..', '..', '..', '..'))
@@ -51,14 +50,7 @@ KUBE_TAG = versions.DEFAULT_KUBE_TAG
 KUBE = versions.kube_version(KUBE_TAG)
 
 
-def _tgz(members):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode='w:gz') as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+_tgz = node_standin.tgz
 
 
 class Cluster:
