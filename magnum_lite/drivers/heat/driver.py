@@ -2,9 +2,10 @@
 nodegroup), built from heat-templates/kubernetes."""
 
 import collections
-import datetime
 import logging
 import typing
+
+from oslo_utils import timeutils
 
 from magnum_lite.clients import keystone
 from magnum_lite.cluster import nodegroups as nodegroup_facts
@@ -91,11 +92,6 @@ def _changed(obj, values):
     """A row as a dict, as it will be once ``values`` are written: an
     upgrade renders the stack from the upgraded rows."""
     return upgrades.apply(_row(obj), values)
-
-
-def _utcnow():
-    """Now, naive UTC (as the database's times)."""
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 def _waiting(error):
@@ -467,7 +463,7 @@ class HeatDriver(base.Driver):
             return base.Observation(base.IN_PROGRESS)
         if watched.deleting and status.cancelled_for_delete(
                 stack.stack_status, cluster.operation_started_at,
-                _utcnow()):
+                timeutils.utcnow()):
             return base.Observation(base.IN_PROGRESS)
         observation = status.observe(stack.stack_status,
                                      stack.stack_status_reason,

@@ -7,6 +7,7 @@ from unittest import mock
 
 import fixtures
 import testtools
+from oslo_utils import timeutils
 
 from magnum_lite.cluster import operations
 from magnum_lite.common import states
@@ -203,7 +204,7 @@ class ProjectsTest(testtools.TestCase):
         client.resources.list.return_value = []
         rows = _rows(operations.CLUSTER_DELETE, states.DELETING, 'a1',
                      'alpha', 't1')
-        rows.cluster.operation_started_at = heat_driver._utcnow()
+        rows.cluster.operation_started_at = timeutils.utcnow()
         self.assertEqual(base.IN_PROGRESS,
                          self.driver.poll('ctx', [rows])['a1'].state)
         rows.cluster.operation_started_at = STARTED  # long ago
