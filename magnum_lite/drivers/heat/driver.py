@@ -350,16 +350,22 @@ class HeatDriver(base.Driver):
         trust, else the service's), each group's stacks listed once. A
         trust that fails (e.g. its owner was deleted) is skipped for the
         next cluster's of that project; a project none of whose trusts
-        lists has no index, and ``error`` is the last HeatUnavailable
-        met (None if Heat answered but refused): the next sync tries
-        again."""
+        lists has no index, and ``error`` is the HeatUnavailable met
+        (None if Heat answered but refused): the next sync tries again.
+        Heat unavailable is Heat's state, not a project's: once met, the
+        other projects wait without a call (each could cost
+        ``[heat] api_timeout`` on an overloaded Heat)."""
         groups = {}
         for rows in clusters:
             key = rows.cluster.project_id if rows.stack_trust else None
             groups.setdefault(key, []).append(rows)
-        found = []
+        found, outage = [], None
         for key, group in groups.items():
+            if outage is not None:
+                found.append((None, group, outage))
+                continue
             index, error = self._index(group)
+            outage = error
             if index is None:
                 LOG.warning('Could not list the stacks of project %s; the '
                             'next status sync tries again', key or
@@ -368,22 +374,23 @@ class HeatDriver(base.Driver):
         return found
 
     def _index(self, group):
-        error = None
         for rows in group:
             try:
                 stacks = self._stacks(rows)
                 return _StackIndex(stacks.tagged(TAG), stacks.find), None
             except heat.HeatUnavailable as err:
+                # Heat's own outage or overload: another cluster's
+                # credentials would meet it too, each after a timeout.
                 LOG.warning('Listing stacks as cluster %s failed: %s',
                             rows.uuid, err)
-                error = err
+                return None, err
             except (heat.HeatRefused, heat.HeatMisconfigured) as err:
                 LOG.warning('Listing stacks as cluster %s failed: %s',
                             rows.uuid, err)
             except Exception:
                 LOG.exception('Listing stacks as cluster %s failed',
                               rows.uuid)
-        return None, error
+        return None, None
 
     def tend(self, context, clusters):
         """Drain the nodes of the servers Heat paused for (drains.py), or

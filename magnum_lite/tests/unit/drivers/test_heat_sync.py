@@ -174,7 +174,29 @@ class ProjectsTest(testtools.TestCase):
         self.assertEqual(base.IN_PROGRESS, observed['a1'].state)
         self.assertEqual('Heat is unavailable: connection refused',
                          observed['a1'].reason)
-        self.assertIsNone(observed['b1'].reason)
+        # Heat's outage is not alpha's: beta waits for the same reason.
+        self.assertEqual(observed['a1'], observed['b1'])
+        self.assertNotIn('t3', self.clients)
+
+    def test_heat_unavailable_is_met_once_per_sync(self):
+        # An overloaded Heat times out each call: neither another trust
+        # of the project nor another project is tried in this sync.
+        self.projects = {'t1': ['a1', 'a2'], 't2': ['a1', 'a2'],
+                         't3': ['b1']}
+        for trust in ('t1', 't2', 't3'):
+            self.client({'trust_id': trust}).stacks.list.side_effect = \
+                heat_client.HeatUnavailable(reason='timed out')
+        create = operations.CLUSTER_CREATE
+        self.useFixture(fixtures.FakeLogger())
+        observed = self.driver.poll('ctx', [
+            _rows(create, states.CREATING, 'a1', 'alpha', 't1'),
+            _rows(create, states.CREATING, 'a2', 'alpha', 't2'),
+            _rows(create, states.CREATING, 'b1', 'beta', 't3')])
+        self.assertEqual(1, sum(self.calls(t) for t in ('t1', 't2', 't3')))
+        self.assertEqual({'Heat is unavailable: timed out'},
+                         {o.reason for o in observed.values()})
+        self.assertEqual({base.IN_PROGRESS},
+                         {o.state for o in observed.values()})
 
     def test_heat_gone_before_the_outputs_holds_up_only_that_cluster(self):
         self.projects = {'t1': ['a1', 'a2']}
