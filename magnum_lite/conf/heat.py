@@ -42,6 +42,12 @@ OPTS = [
     cfg.IntOpt('stacks_per_page', default=100, min=1,
                help="Heat's max_stacks_per_page: a stack list page this "
                     'long may have a next page.'),
+    cfg.IntOpt('parallel_reads', default=4, min=1,
+               help='Finished stacks whose outputs or failure details a '
+                    'status sync reads from Heat at once. A burst of '
+                    'stacks finishing together (Heat notifies each) is '
+                    'settled this many at a time rather than one after '
+                    'another.'),
     cfg.IntOpt('api_timeout', default=30, min=1,
                help='Seconds a single Heat API call may take.'),
 ]

@@ -4,6 +4,7 @@ nodegroup), built from heat-templates/kubernetes."""
 import collections
 import logging
 import typing
+from concurrent import futures
 
 from oslo_utils import timeutils
 
@@ -429,21 +430,28 @@ class HeatDriver(base.Driver):
         failure details only for stacks that finished. A cluster whose
         stacks Heat's API cannot show now is in progress, its reason
         saying so: an outage is never the operation's outcome."""
-        observations = {}
+        observations, reads = {}, []
         for index, group, error in self._indexes(clusters):
             for rows in group:
                 if index is None:
                     if error is not None:
                         observations[rows.uuid] = _waiting(error)
                     continue
-                try:
-                    observations[rows.uuid] = self._observe(
-                        self._stacks(rows), rows, index)
-                except heat.HeatUnavailable as err:
-                    # Heat went away between the list and a stack's
-                    # outputs: this cluster waits, the others settle.
-                    observations[rows.uuid] = _waiting(err)
+                reads.append((self._stacks(rows), rows, index))
+        with futures.ThreadPoolExecutor(
+                min(CONF.heat.parallel_reads, len(reads) or 1)) as pool:
+            found = pool.map(lambda read: self._observe_one(*read), reads)
+            for (_, rows, _), observation in zip(reads, found, strict=True):
+                observations[rows.uuid] = observation
         return observations
+
+    def _observe_one(self, stacks, rows, index):
+        try:
+            return self._observe(stacks, rows, index)
+        except heat.HeatUnavailable as err:
+            # Heat went away between the list and a stack's outputs:
+            # this cluster waits, the others settle.
+            return _waiting(err)
 
     def _observe(self, stacks, rows, index):
         observations = []
@@ -482,7 +490,7 @@ class HeatDriver(base.Driver):
     @staticmethod
     def _cluster_outputs(stacks, cluster, nodegroups, index):
         main = index[stack_name(cluster)]
-        outputs = stacks.outputs(main.id)
+        outputs = stacks.outputs(_identity(main))
         addresses, stack_ids = {}, {}
         for ng in nodegroups:
             if ng.is_default:
@@ -494,7 +502,7 @@ class HeatDriver(base.Driver):
                 continue
             stack = index.get(stack_name(cluster, ng))
             if stack is not None:
-                ng_outputs = stacks.outputs(stack.id)
+                ng_outputs = stacks.outputs(_identity(stack))
                 addresses[ng.uuid] = ng_outputs.get('node_addresses') or []
                 stack_ids[ng.uuid] = stack.id
         return {'api_address': outputs.get('api_address'),

@@ -2,6 +2,7 @@
 drains (drains.py) the stacks an operation that drains is updating."""
 
 import datetime
+import threading
 import types
 from unittest import mock
 
@@ -74,6 +75,30 @@ class SyncStepsTest(testtools.TestCase):
         self.driver.tend('ctx', [_rows(operations.CLUSTER_UPGRADE)])
         self.assertEqual([('c1', 'ml-c1/c1-id', templates.CLUSTER)],
                          self.tended)
+
+    def test_finished_stacks_are_read_at_once_by_name_and_id(self):
+        # Two stacks finished together (a burst of notifications): their
+        # outputs are read in parallel, each without the redirect a bare
+        # id costs. Serial reads would never meet at the barrier.
+        self.listing(_stack('c1', status='CREATE_COMPLETE'),
+                     _stack('c2', status='CREATE_COMPLETE'))
+        meet = threading.Barrier(2, timeout=10)
+        asked = []
+
+        def get(identity):
+            asked.append(identity)
+            meet.wait()
+            return types.SimpleNamespace(outputs=[
+                {'output_key': 'api_address', 'output_value': identity}])
+
+        self.heat.stacks.get.side_effect = get
+        create = operations.CLUSTER_CREATE
+        observed = self.driver.poll('ctx', [
+            _rows(create, states.CREATING, 'c1'),
+            _rows(create, states.CREATING, 'c2')])
+        self.assertEqual(['ml-c1/c1-id', 'ml-c2/c2-id'], sorted(asked))
+        self.assertEqual('ml-c2/c2-id', observed['c2'].outputs['api_address'])
+        self.assertEqual(base.COMPLETE, observed['c1'].state)
 
     def test_tend_lists_nothing_without_an_operation_that_drains(self):
         self.driver.tend('ctx', [_rows(operations.CLUSTER_RESIZE)])
