@@ -278,7 +278,8 @@ def poll(context, clusters, observe=None):
             group = [rows for rows in group if rows.uuid in observe]
             if not group:
                 continue
-        observations = driver.poll(context, group)
+        observations = driver.poll(context, group,
+                                   notified=observe is not None)
         for rows in group:
             observation = observations.get(rows.cluster.uuid)
             if observation is not None:

@@ -109,9 +109,11 @@ class Driver(abc.ABC):
         return None
 
     @abc.abstractmethod
-    def poll(self, context, clusters):
+    def poll(self, context, clusters, notified=False):
         """Observe several in-progress clusters (a list of
         ``ClusterRows``) at once; return {cluster uuid: Observation}.
         Observing only: no change to the deployment (that is ``tend``).
         Implementations should make one backend call for all of them,
-        not one per cluster."""
+        not one per cluster. ``notified``: the backend said these
+        clusters' work finished, so they are few and likely done; an
+        implementation may then read each directly, for latency."""

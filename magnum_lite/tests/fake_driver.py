@@ -60,7 +60,7 @@ class FakeDriver(base.Driver):
     def tend(self, context, clusters):
         _record('tend', tuple(rows.uuid for rows in clusters))
 
-    def poll(self, context, clusters):
+    def poll(self, context, clusters, notified=False):
         _record('poll', tuple(rows.uuid for rows in clusters))
         return {rows.uuid: self._observe(rows) for rows in clusters}
 

@@ -13,7 +13,8 @@ driver. Then, once per mode in the same run:
 - ``poll``: notifications off, the status sync every ``--poll`` seconds
   (default 5, the figure of issue 12);
 
-it creates ``--clusters`` clusters (1 master, 1 worker) at once and
+it creates ``--clusters`` clusters (1 master, 1 worker), at once or
+``--stagger`` seconds apart, and
 measures, for each, the time from Heat's ``orchestration.stack.create.end``
 notification of its stack (the timestamp Heat puts in it; this script
 listens in a pool of its own) to the first ``GET /v1/clusters`` that
@@ -83,19 +84,26 @@ def _headers(admin=False):
             'OpenStack-API-Version': 'container-infra latest'}
 
 
-def _round(app, name, count, every, completed):
-    """Create ``count`` clusters; {uuid: seconds from Heat's
-    notification to the API showing CREATE_COMPLETE}."""
-    uuids = []
-    for index in range(count):
-        body = {'name': f'{name}-{index}', 'cluster_template_id': 'tpl',
-                'master_count': 1, 'node_count': 1}
-        uuids.append(app.post_json('/v1/clusters', body,
-                                   headers=_headers()).json['uuid'])
+def _round(app, name, count, every, completed, stagger=0.0):
+    """Create ``count`` clusters, ``stagger`` seconds apart; {uuid:
+    seconds from Heat's notification to the API showing
+    CREATE_COMPLETE}."""
+    uuids, pending = [], list(range(count))
     seen, failed = {}, set()
     deadline = time.monotonic() + 1800
+    next_create = time.monotonic()
     while len(seen) + len(failed) < count and \
             time.monotonic() < deadline:
+        if pending and time.monotonic() >= next_create:
+            index = pending.pop(0)
+            body = {'name': f'{name}-{index}',
+                    'cluster_template_id': 'tpl',
+                    'master_count': 1, 'node_count': 1}
+            uuids.append(app.post_json('/v1/clusters', body,
+                                       headers=_headers()).json['uuid'])
+            next_create += stagger
+            if stagger <= 0:
+                continue
         listed = app.get('/v1/clusters?limit=1000',
                          headers=_headers()).json['clusters']
         now = time.time()  # after the answer: latencies are upper bounds
@@ -181,6 +189,9 @@ def main(argv=None):
     parser.add_argument('--poll', type=int, default=5)
     parser.add_argument('--safety', type=int, default=120)
     parser.add_argument('--every', type=float, default=0.1)
+    parser.add_argument('--stagger', type=float, default=0.0,
+                        help='seconds between two creates (0: all at '
+                             'once, so their stacks finish in a burst)')
     args = parser.parse_args(argv)
     os.environ['MAGNUM_LITE_TEST_RUN'] = RUN
     sys.path.insert(0, TOP)
@@ -209,15 +220,16 @@ def main(argv=None):
             'network_driver': 'calico', 'external_network_id': 'public'},
             headers=_headers(admin=True))
         listener = CompletionTimes(heat.transport_url)
-        print(f'{args.clusters} clusters per mode, real Heat (simulated '
-              f'cloud), API list read every {args.every} s', flush=True)
+        print(f'{args.clusters} clusters per mode, created '
+              f'{args.stagger} s apart, real Heat (simulated cloud), API '
+              f'list read every {args.every} s', flush=True)
         results = {}
         for mode, notifications in (('notifications', True),
                                     ('poll', False)):
             conductor = _conductor(notifications, heat, args)
             try:
                 latencies = _round(app, mode, args.clusters, args.every,
-                                   listener.times)
+                                   listener.times, args.stagger)
             finally:
                 conductor.stop()
             label = (f'notifications (safety {args.safety} s)'

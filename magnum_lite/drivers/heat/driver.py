@@ -133,6 +133,15 @@ def _watched(rows, stacks):
     return found
 
 
+def _outputs(stacks, stack):
+    """{output key: value} of ``stack``: those a read of it brought, or
+    a read (a listed stack carries none)."""
+    found = getattr(stack, 'outputs', None)
+    if not isinstance(found, list):
+        return stacks.outputs(_identity(stack))
+    return {o['output_key']: o.get('output_value') for o in found}
+
+
 def _unanswered(cluster, watched):
     """Whether Heat has not started on our request to the stack yet:
     what it shows is the outcome of the previous operation."""
@@ -425,13 +434,18 @@ class HeatDriver(base.Driver):
                 continue
             drains.tend(client, rows, _identity(stack), watched.entry)
 
-    def poll(self, context, clusters):
+    def poll(self, context, clusters, notified=False):
         """One stack list per project (see ``_indexes``); outputs and
-        failure details only for stacks that finished. A cluster whose
-        stacks Heat's API cannot show now is in progress, its reason
-        saying so: an outage is never the operation's outcome."""
+        failure details only for stacks that finished. Clusters Heat
+        notified about are read stack by stack instead (one call each,
+        outputs included), [heat] parallel_reads at a time: no list of
+        the project's stacks first. A cluster whose stacks Heat's API
+        cannot show now is in progress, its reason saying so: an outage
+        is never the operation's outcome."""
         observations, reads = {}, []
-        for index, group, error in self._indexes(clusters):
+        indexes = (self._direct(clusters) if notified
+                   else self._indexes(clusters))
+        for index, group, error in indexes:
             for rows in group:
                 if index is None:
                     if error is not None:
@@ -445,6 +459,12 @@ class HeatDriver(base.Driver):
                 observations[rows.uuid] = observation
         return observations
 
+    def _direct(self, clusters):
+        """``_indexes`` without a list: each cluster's stacks looked up
+        by name when read."""
+        return [(_StackIndex((), self._stacks(rows).find), [rows], None)
+                for rows in clusters]
+
     def _observe_one(self, stacks, rows, index):
         try:
             return self._observe(stacks, rows, index)
@@ -452,6 +472,12 @@ class HeatDriver(base.Driver):
             # Heat went away between the list and a stack's outputs:
             # this cluster waits, the others settle.
             return _waiting(err)
+        except (heat.HeatRefused, heat.HeatMisconfigured) as err:
+            # A stack read as the cluster (not listed) refused, e.g. its
+            # trust: the next full sync looks at it the listing way.
+            LOG.warning('Reading the stacks of cluster %s failed: %s',
+                        rows.uuid, err)
+            return None
 
     def _observe(self, stacks, rows, index):
         observations = []
@@ -490,7 +516,7 @@ class HeatDriver(base.Driver):
     @staticmethod
     def _cluster_outputs(stacks, cluster, nodegroups, index):
         main = index[stack_name(cluster)]
-        outputs = stacks.outputs(_identity(main))
+        outputs = _outputs(stacks, main)
         addresses, stack_ids = {}, {}
         for ng in nodegroups:
             if ng.is_default:
@@ -502,7 +528,7 @@ class HeatDriver(base.Driver):
                 continue
             stack = index.get(stack_name(cluster, ng))
             if stack is not None:
-                ng_outputs = stacks.outputs(_identity(stack))
+                ng_outputs = _outputs(stacks, stack)
                 addresses[ng.uuid] = ng_outputs.get('node_addresses') or []
                 stack_ids[ng.uuid] = stack.id
         return {'api_address': outputs.get('api_address'),

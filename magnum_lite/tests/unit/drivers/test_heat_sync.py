@@ -100,6 +100,31 @@ class SyncStepsTest(testtools.TestCase):
         self.assertEqual('ml-c2/c2-id', observed['c2'].outputs['api_address'])
         self.assertEqual(base.COMPLETE, observed['c1'].state)
 
+    def test_notified_clusters_are_read_without_a_list(self):
+        # One call per stack: its status and outputs in the same read.
+        done = _stack('c1', status='CREATE_COMPLETE')
+        done.outputs = [{'output_key': 'api_address',
+                         'output_value': '127.0.0.9'}]
+        self.heat.stacks.get.side_effect = {'ml-c1': done}.get
+        observed = self.driver.poll(
+            'ctx', [_rows(operations.CLUSTER_CREATE, states.CREATING)],
+            notified=True)
+        self.assertEqual((base.COMPLETE, '127.0.0.9'),
+                         (observed['c1'].state,
+                          observed['c1'].outputs['api_address']))
+        self.heat.stacks.list.assert_not_called()
+        self.assertEqual([mock.call('ml-c1')],
+                         self.heat.stacks.get.mock_calls)
+
+    def test_a_notified_cluster_heat_refuses_waits_for_the_full_sync(self):
+        self.heat.stacks.get.side_effect = heat_client.HeatRefused(
+            reason='403')
+        self.useFixture(fixtures.FakeLogger())
+        observed = self.driver.poll(
+            'ctx', [_rows(operations.CLUSTER_CREATE, states.CREATING)],
+            notified=True)
+        self.assertIsNone(observed['c1'])
+
     def test_tend_lists_nothing_without_an_operation_that_drains(self):
         self.driver.tend('ctx', [_rows(operations.CLUSTER_RESIZE)])
         self.heat.stacks.list.assert_not_called()
