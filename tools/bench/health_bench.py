@@ -27,6 +27,7 @@ import tempfile
 import time
 
 HOSTS = ('conductor-a', 'conductor-b', 'conductor-c')
+DOWN_TIME = 20
 
 
 def _setup(directory, args):
@@ -42,7 +43,10 @@ def _setup(directory, args):
     CONF.set_override('encryption_key', fernet.Fernet.generate_key()
                       .decode(), 'database')
     CONF.set_override('workers', args.workers, 'health')
-    CONF.set_override('service_down_time', 2, 'conductor')
+    # Long enough that a live conductor's heartbeat (written just before
+    # its cycle) is not aged out by a loaded machine while its cycle
+    # loads the clusters; C's death is waited out below.
+    CONF.set_override('service_down_time', DOWN_TIME, 'conductor')
     db_api.reset()
     migration.upgrade()
 
@@ -160,7 +164,7 @@ def main(argv=None):
                    writes, args.clusters)
             _cycle('unchanged', HOSTS, monitors, counts, writes,
                    args.clusters)
-            time.sleep(2.1)     # C's heartbeat ages past service_down_time
+            time.sleep(DOWN_TIME + 0.5)  # C's heartbeat ages out
             _cycle('C dead: A and B only', HOSTS[:2], monitors, counts,
                    writes, args.clusters)
         finally:
