@@ -187,7 +187,10 @@ def _instructions(state_file, code, scenarios, requests):
         command += ['--requests', str(requests)]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode:
-        raise SystemExit(done.stdout + done.stderr[-3000:])
+        with open(os.path.join(out, 'stderr.txt'), 'w') as f:
+            f.write(done.stderr)
+        raise SystemExit(f'{code}: exit status {done.returncode}, see '
+                         f'{out}/stderr.txt\n{done.stdout}')
     counts = {}
     for n, scenario in enumerate(scenarios, start=1):
         with open(f'{outfile}.{n}') as f:
