@@ -20,6 +20,7 @@ from magnum_lite.api import errors
 from magnum_lite.api import microversions
 from magnum_lite.api import policy
 from magnum_lite.common import exception
+from magnum_lite.common import json_codec
 
 LOG = logging.getLogger(__name__)
 
@@ -209,7 +210,7 @@ def _json_response(status, body, headers=None):
     else:
         response.content_type = 'application/json'
         response.charset = None
-        response.body = json.dumps(body).encode()
+        response.body = json_codec.encode(body)
     return response
 
 

@@ -20,6 +20,7 @@ from magnum_lite.common import exception
 from magnum_lite.common import states
 from magnum_lite.conf import CONF
 from magnum_lite.db import availability
+from magnum_lite.db import direct
 from magnum_lite.db import models
 from magnum_lite.db import pagination
 from magnum_lite.db import reader
@@ -72,6 +73,14 @@ def _reader_session():
         return _READER()
 
 
+def _reader_engine():
+    """The reader engine, without making a session for it."""
+    maker = _READER
+    if maker is None:
+        return _reader_session().get_bind()
+    return maker.kw['bind']
+
+
 def reset():
     """Forget the engines, so the next call connects to
     ``[database] connection`` anew (tests, forked workers)."""
@@ -82,6 +91,7 @@ def reset():
         if _READER is not None:
             _READER.kw['bind'].dispose()
         _FACADE = _READER = None
+        direct.forget()
 
 
 def get_engine():
@@ -91,7 +101,7 @@ def get_engine():
 
 def get_reader_engine():
     """The engine reads use (autocommit; see :mod:`.reader`)."""
-    return _reader_session().get_bind()
+    return _reader_engine()
 
 
 @contextlib.contextmanager
@@ -114,8 +124,15 @@ def _rows(statement, params=None):
     named tuples, without the ORM's session, identity map and
     instrumented objects (most of what a one-row read costs)."""
     with availability.translated(), \
-            _reader_session().get_bind().connect() as connection:
+            _reader_engine().connect() as connection:
         return connection.execute(statement, params).all()
+
+
+def _hot_rows(statement, params):
+    """The rows of a Core ``statement`` that a hot read runs (a show):
+    lists of values in its column order, read on the DB-API connection
+    (see :mod:`.direct`)."""
+    return direct.rows(_reader_engine(), statement, params, _rows)
 
 
 @contextlib.contextmanager
@@ -198,6 +215,10 @@ def template_create(values):
                                       uuid=values['uuid'])
 
 
+_TEMPLATE_COLUMNS = tuple(
+    c.name for c in models.ClusterTemplate.__table__.columns)
+
+
 @functools.cache
 def _template_get_query(by_uuid, visible):
     table = models.ClusterTemplate.__table__
@@ -214,13 +235,13 @@ def template_get(ident, visible_to=None):
     A read-only row."""
     query = _template_get_query(uuidutils.is_uuid_like(ident),
                                 visible_to is not None)
-    rows = _rows(query, {'ident': ident, 'project': visible_to})
+    rows = _hot_rows(query, {'ident': ident, 'project': visible_to})
     if not rows:
         raise exception.ClusterTemplateNotFound(clustertemplate=ident)
     if len(rows) > 1:
         raise exception.AmbiguousName(plural='ClusterTemplates',
                                       kind='ClusterTemplate')
-    return rows[0]
+    return Record.of(_TEMPLATE_COLUMNS, rows[0])
 
 
 def template_get_by_id(template_id, visible_to=None):
@@ -473,18 +494,23 @@ def cluster_show(ident, project_id=None, columns=None,
         uuidutils.is_uuid_like(ident), project_id is not None,
         None if columns is None else tuple(columns),
         None if nodegroup_columns is None else tuple(nodegroup_columns))
-    rows = _rows(query, {'ident': ident, 'project': project_id})
+    rows = _hot_rows(query, {'ident': ident, 'project': project_id})
     if not rows:
         raise exception.ClusterNotFound(cluster=ident)
-    if rows[0].id != rows[-1].id:
+    columns = len(cluster_names)
+    ident_at = cluster_names.index('id')
+    if rows[0][ident_at] != rows[-1][ident_at]:
         raise exception.AmbiguousName(plural='clusters', kind='cluster')
     first = rows[0]
-    cluster = _record(first, cluster_names)
-    nodegroups = [_record(row, ng_names, 'ng_') for row in rows
-                  if row.ng_id is not None]
+    cluster = Record.of(cluster_names, first[:columns])
+    ng_end = columns + len(ng_names)
+    ng_id_at = columns + ng_names.index('id')
+    nodegroups = [Record.of(ng_names, row[columns:ng_end])
+                  for row in rows if row[ng_id_at] is not None]
     template = None
-    if first.template_row_id is not None:
-        template = Record(labels=first.template_labels)
+    template_row_id, template_labels = first[ng_end:]
+    if template_row_id is not None:
+        template = Record(labels=template_labels)
     return cluster, nodegroups, template
 
 
@@ -494,6 +520,13 @@ class Record:
     def __init__(self, **fields):
         self.__dict__.update(fields)
 
+    @classmethod
+    def of(cls, names, values):
+        """The record of ``values`` named by ``names`` (as many)."""
+        record = cls.__new__(cls)
+        record.__dict__ = dict(zip(names, values, strict=True))
+        return record
+
 
 def _names(table, wanted, always):
     """Column names of ``table`` to read: ``wanted`` (None: all) with
@@ -502,11 +535,6 @@ def _names(table, wanted, always):
         return [c.name for c in table.columns]
     keep = set(wanted) | set(always)
     return [c.name for c in table.columns if c.name in keep]
-
-
-def _record(row, names, prefix=''):
-    mapping = row._mapping
-    return Record(**{name: mapping[prefix + name] for name in names})
 
 
 def cluster_count(project_id):

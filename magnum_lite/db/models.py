@@ -8,6 +8,8 @@ from oslo_utils import uuidutils
 from sqlalchemy import orm
 from sqlalchemy import types
 
+from magnum_lite.common import json_codec
+
 
 def utcnow():
     """Now, in UTC, to the second (MariaDB keeps no fraction)."""
@@ -29,7 +31,7 @@ class JsonEncoded(types.TypeDecorator):
         return json.dumps(self.empty() if value is None else value)
 
     def process_result_value(self, value, dialect):
-        return self.empty() if value is None else json.loads(value)
+        return self.empty() if value is None else json_codec.decode(value)
 
 
 def JsonDict():  # noqa: N802 - reads like a type

@@ -33,22 +33,27 @@ TEMPLATES = documents.collection('ClusterTemplateCollection',
 _CREATE = documents.request('ClusterTemplateCreate', schema.CREATE)
 _STORED = tuple(f for f in FIELDS
                 if f not in ('links', 'created_at', 'updated_at'))
-# The columns a template's document is made of.
-_READ = (*_STORED, 'created_at', 'updated_at')
+# The columns a template's document is made of, in the document's order
+# (FIELDS less the links, which are made).
+_READ = tuple(f for f in FIELDS if f != 'links')
+_LINKS_AT = FIELDS.index('links')
 
 
 def serialize(request, template):
     """A template as the API shows it (list and detail alike)."""
-    return _document(request, collection.fields_of(template, _READ))
+    return _document(request,
+                     list(collection.fields_of(template, _READ).values()))
 
 
 def _document(request, values):
-    """The template document of ``values`` (its columns in ``_READ``)."""
-    body = {field: values.get(field) for field in FIELDS}
-    body['links'] = collection.links(
-        request, f'clustertemplates/{values["uuid"]}')
-    body['created_at'] = collection.timestamp(values['created_at'])
-    body['updated_at'] = collection.timestamp(values['updated_at'])
+    """The template document of ``values`` (a list of its columns in
+    ``_READ`` order, which it takes over): one dictionary built at once,
+    as a list of 1,000 templates makes 1,000 of them."""
+    values.insert(_LINKS_AT, collection.links(
+        request, f'clustertemplates/{values[0]}'))
+    body = dict(zip(FIELDS, values, strict=True))
+    body['created_at'] = collection.timestamp(body['created_at'])
+    body['updated_at'] = collection.timestamp(body['updated_at'])
     return body
 
 
@@ -60,7 +65,7 @@ def _list(request, all_projects_rule, url):
         columns=_READ, **paging)
     return collection.collection(
         request, 'clustertemplates',
-        [_document(request, dict(zip(_READ, r, strict=True))) for r in rows],
+        [_document(request, list(row)) for row in rows],
         paging, url, lambda item: item['uuid'])
 
 

@@ -6,6 +6,8 @@ import sqlalchemy as sa
 from magnum_lite.common import exception
 from magnum_lite.common import states
 from magnum_lite.db import api as db_api
+from magnum_lite.db import direct
+from magnum_lite.db import models
 from magnum_lite.tests import base
 
 load_tests = base.load_tests
@@ -173,3 +175,52 @@ class TestIdleConnections(base.DbTestCase):
         trips = self.useFixture(RoundTrips())
         db_api.cluster_show(cluster.uuid)
         self.assertEqual(['SELECT'], trips.calls)
+
+
+class TestDirectReads(base.DbTestCase):
+    """The shows' rows read on the DB-API connection (db/direct.py) are
+    the rows SQLAlchemy Core reads, processed alike."""
+
+    def _statements(self, cluster):
+        # Every column of both tables: booleans, JSON, timestamps, NULLs.
+        show, _, _ = db_api._cluster_show_query(True, True, None, None)
+        template = db_api._template_get_query(True, True)
+        return [(show, {'ident': cluster.uuid, 'project': 'p1'}),
+                (template, {'ident': cluster.cluster_template_id,
+                            'project': 'p1'})]
+
+    def test_same_rows_as_core(self):
+        cluster = _cluster()
+        engine = db_api.get_reader_engine()
+        for statement, params in self._statements(cluster):
+            self.assertIsNotNone(direct.prepared(statement, engine))
+            core = [list(row) for row in db_api._rows(statement, params)]
+            self.assertEqual(core, direct.rows(engine, statement, params,
+                                               db_api._rows))
+            self.assertTrue(core)
+
+    def test_failure_goes_through_core(self):
+        cluster = _cluster()
+        engine = db_api.get_reader_engine()
+        statement, params = self._statements(cluster)[0]
+        expected = [list(row) for row in db_api._rows(statement, params)]
+
+        def broken(*args):
+            raise RuntimeError('connection lost')
+        self.useFixture(fixtures.MonkeyPatch(
+            'magnum_lite.db.direct._execute', broken))
+        core = []
+
+        def core_rows(statement, params):
+            core.append(statement)
+            return db_api._rows(statement, params)
+        self.assertEqual(expected, direct.rows(engine, statement, params,
+                                               core_rows))
+        self.assertEqual([statement], core)
+
+    def test_expanding_in_is_left_to_core(self):
+        table = models.ClusterTemplate.__table__
+        statement = sa.select(table.c.uuid).where(
+            table.c.uuid.in_(['a', 'b']))
+        self.assertIsNone(direct.prepared(statement,
+                                          db_api.get_reader_engine()))
