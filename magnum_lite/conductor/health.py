@@ -8,9 +8,10 @@ servers by name (``cluster.node_matching``), from the server names the
 status sync stored from the stacks' outputs: no Heat call per check. A
 cluster whose API cannot be reached keeps what it reported itself
 (PATCH /v1/clusters/{id}) until ``[health] report_timeout`` has passed
-without a report; then it is UNKNOWN, and the reason says since when. Nothing is written in a cycle that changed
-nothing. After each check, auto-healing (conductor/healing.py) adds its
-decision and may start a repair.
+without a report; then it is UNKNOWN, and the reason says since when.
+Nothing is written in a cycle that changed nothing. After each check,
+auto-healing (conductor/healing.py) adds its decision and may start a
+repair.
 """
 
 import concurrent.futures
