@@ -517,20 +517,25 @@ class HeatDriver(base.Driver):
     def _cluster_outputs(stacks, cluster, nodegroups, index):
         main = index[stack_name(cluster)]
         outputs = _outputs(stacks, main)
-        addresses, stack_ids = {}, {}
+        addresses, stack_ids, names = {}, {}, {}
         for ng in nodegroups:
             if ng.is_default:
-                key = ('master_addresses'
-                       if ng.role == nodegroup_facts.MASTER
-                       else 'node_addresses')
+                master = ng.role == nodegroup_facts.MASTER
+                key = 'master_addresses' if master else 'node_addresses'
                 addresses[ng.uuid] = outputs.get(key) or []
+                names[ng.uuid] = outputs.get(
+                    'master_node_names' if master else 'worker_node_names')
                 stack_ids[ng.uuid] = main.id
                 continue
             stack = index.get(stack_name(cluster, ng))
             if stack is not None:
                 ng_outputs = _outputs(stacks, stack)
                 addresses[ng.uuid] = ng_outputs.get('node_addresses') or []
+                names[ng.uuid] = ng_outputs.get('node_names')
                 stack_ids[ng.uuid] = stack.id
+        # A stack built from older templates has no names: None, unknown.
         return {'api_address': outputs.get('api_address'),
                 'coe_version': outputs.get('kube_version'),
-                'nodegroups': addresses, 'stack_ids': stack_ids}
+                'nodegroups': addresses, 'stack_ids': stack_ids,
+                'node_names': {uuid: list(found) for uuid, found
+                               in names.items() if found is not None}}
