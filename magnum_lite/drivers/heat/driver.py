@@ -21,6 +21,7 @@ from magnum_lite.drivers.heat import departures
 from magnum_lite.drivers.heat import drains
 from magnum_lite.drivers.heat import generations
 from magnum_lite.drivers.heat import hooks
+from magnum_lite.drivers.heat import node_files
 from magnum_lite.drivers.heat import parameters
 from magnum_lite.drivers.heat import repairs
 from magnum_lite.drivers.heat import replacements
@@ -261,8 +262,20 @@ class HeatDriver(base.Driver):
         # boot (same parameters would leave them as they are).
         repairs.mark_failed_boots(stacks.client, current, entry)
         previous = getattr(current, 'parameters', None)
-        replaced = generations.assign(entry, params, previous)
         arguments = templates.stack_arguments(entry, _addons(entry, params))
+        held = stacks.held(current)
+        if held is not None and not operation.refreshes_nodes:
+            kept = node_files.pin(entry, arguments, held[1])
+            if kept:
+                LOG.info('Stack %s keeps its node files %s until an '
+                         'upgrade', name, ', '.join(kept))
+        replaced = generations.assign(
+            entry, params, previous,
+            (arguments['template'], arguments['files']), held)
+        if replaced and not drains.enabled(operation.name):
+            LOG.warning('Stack %s: %s replaces the nodes of %s undrained '
+                        '(each waited for, masters one at a time)', name,
+                        operation.name, ', '.join(replaced))
         # Auto-healing: this one member is replaced, drained first.
         repaired = [replacements.mark(stacks.client, current, entry,
                                       cluster.uuid, args)] \
