@@ -32,21 +32,26 @@ get_file (the bootstrap fragments, the add-on manifests), all of which a
 new magnum-lite release may change. A changed file changes the user data
 of every node that reads it, and Heat replaces those servers as surely as
 for a new kube_tag. So :func:`content` digests that half, each file by its
-content (never by its URL: an install path is no input), and
-:func:`assign` also raises a group whose content differs between the
-update and the stack *as Heat holds it* (its template and files, read
-back before the update). That half is compared with the truth rather
-than with a record: Heat gives files back exactly, while hidden parameter
-values come back masked, which is why only the parameters' digests
-travel in ``node_fingerprints``. Its format is therefore the same as
-before content counted, and a stack made by an earlier release is judged
-by what it runs, not by the release that wrote its bookkeeping: a
-format change can never pass for an input change.
+content (never by its URL: an install path is no input);
+:func:`content_changes` names the groups whose content differs between
+the update and the stack *as Heat holds it* (its template and files, read
+back before the update), and :func:`assign` raises them too. That half
+is compared with the truth rather than with a record: Heat gives files
+back exactly, while hidden parameter values come back masked, which is
+why only the parameters' digests travel in ``node_fingerprints``. Its
+format is therefore the same as before content counted, and a stack made
+by an earlier release is judged by what it runs, not by the release that
+wrote its bookkeeping: a format change can never pass for an input
+change.
 
 Which release's files an update sends is the driver's choice
 (node_files.py): outside an upgrade it sends the stack's own, so a resize
 after a release change replaces nothing; an upgrade sends the new ones
-and raises exactly the groups whose nodes read a changed file.
+and raises exactly the groups whose nodes read a changed file. What the
+stack's files cannot stand in for (a release changed the member template
+itself) still shows as a content change, and the driver refuses it to an
+operation that does not drain (exception.NodesNeedUpgrade) rather than
+roll nodes undrained.
 """
 
 import hashlib
@@ -173,7 +178,7 @@ def content(entry, template, files):
         for group, parts in _definitions(entry, template, files).items()}
 
 
-def _content_changes(entry, sent, held):
+def content_changes(entry, sent, held):
     """Groups whose content differs between the update (``sent``) and
     the stack (``held``), both ``(template, files)``; none unless both
     are known. A stack whose definitions cannot be read (not made from
@@ -205,21 +210,18 @@ def _format(fingerprints):
     return ','.join(f'{g}={d}' for g, d in sorted(fingerprints.items()))
 
 
-def assign(entry, params, previous=None, sent=None, held=None):
+def assign(entry, params, previous=None, changed=()):
     """Add the generation parameters and ``node_fingerprints`` to
     ``params`` (a stack's new parameters); return the groups whose
     generation this raises, i.e. whose nodes the update replaces.
 
     :param previous: the stack's current parameters (Heat's view, values
         as strings); None for a stack not yet created.
-    :param sent: ``(template, files)`` the update sends.
-    :param held: ``(template, files)`` of the stack as Heat holds it;
-        with ``sent``, a group whose content (see :func:`content`)
-        differs is raised too.
+    :param changed: groups whose content (:func:`content_changes`)
+        the update changes; they are raised too.
     """
     previous = previous or {}
     last = _parse(previous.get(FINGERPRINTS))
-    changed = _content_changes(entry, sent, held)
     fingerprints, raised = {}, []
     for group, names in inputs(entry).items():
         generation_param = GROUPS[entry][group]

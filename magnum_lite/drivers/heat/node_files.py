@@ -21,8 +21,11 @@ files changed, drained, waited for and masters one at a time, the way it
 rolls them for a new kube_tag.
 
 A file the stack lacks (a release added it) is sent as this release has
-it; if a node reads it, the node's content changes and generations.py
-raises that group, so the update waits for the replaced nodes.
+it. A node reads it only through a member template that changed too, and
+that the stack's files cannot stand in for: generations.py sees the
+group's content change, which an operation that drains carries out as an
+upgrade does, and one that does not is refused (NodesNeedUpgrade, in the
+driver) before Heat is asked anything, leaving every node as it is.
 """
 
 from magnum_lite.drivers.heat import generations

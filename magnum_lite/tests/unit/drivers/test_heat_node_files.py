@@ -1,11 +1,13 @@
 """A new release's node files reach a cluster's nodes only through an
 upgrade, drained and waited for (issue 12 item 4)."""
 
+import json
 import types
 
 import testtools
 
 from magnum_lite.cluster import operations
+from magnum_lite.common import exception
 from magnum_lite.drivers.heat import driver
 from magnum_lite.drivers.heat import generations
 from magnum_lite.drivers.heat import node_files
@@ -51,12 +53,15 @@ def _paused_groups(environment):
 
 class UpdateTest(testtools.TestCase):
 
-    def update(self, operation, change):
+    def update(self, operation, change, held=None):
         """An update of a stack made by a release whose files differ by
-        ``change``, with the parameters the stack has."""
+        ``change`` (or whose template and files are ``held``), with the
+        parameters the stack has."""
         created = gen.render()
         generations.assign(templates.CLUSTER, created)
-        stacks = FakeStacks(gen.as_heat(created), gen.release(change))
+        stacks = FakeStacks(gen.as_heat(created),
+                            held or gen.release(change))
+        self.stacks = stacks
         cluster = types.SimpleNamespace(uuid='c0ffee', create_timeout=60)
         driver.HeatDriver._update(
             stacks, 'ml-c0ffee', templates.CLUSTER, gen.render(), cluster,
@@ -94,10 +99,41 @@ class UpdateTest(testtools.TestCase):
                                   params['worker_generation']))
         self.assertEqual(['masters'], _paused_groups(sent['environment']))
 
+    def test_a_resize_never_replaces_nodes_undrained(self):
+        # A member template whose user data a release changed cannot be
+        # kept: the resize is refused before Heat is asked anything.
+        err = self.assertRaises(
+            exception.NodesNeedUpgrade, self.update,
+            operations.CLUSTER_RESIZE, None, held=_without_last_file())
+        self.assertIsNone(self.stacks.sent)
+        self.assertIn('cluster_resize would replace the nodes of masters',
+                      str(err))
+        self.assertIn('Upgrade the cluster first', str(err))
+        self.assertEqual(409, err.code)
+
+    def test_an_upgrade_replaces_them_drained(self):
+        sent = self.update(operations.CLUSTER_UPGRADE, None,
+                           held=_without_last_file())
+        self.assertEqual((2, 1), (sent['parameters']['master_generation'],
+                                  sent['parameters']['worker_generation']))
+        self.assertEqual(['masters'], _paused_groups(sent['environment']))
+
     def test_the_same_release_replaces_nothing(self):
         sent = self.update(operations.CLUSTER_UPGRADE, None)
         self.assertEqual(1, sent['parameters']['master_generation'])
         self.assertEqual([], _paused_groups(sent['environment']))
+
+
+def _without_last_file():
+    """A cluster stack of a release whose master template wrote one file
+    fewer (its user data differs by template text, not by a file)."""
+    template, files = gen.release()
+    url = template['resources']['masters']['properties']['resource_def'][
+        'type']
+    member = json.loads(files[url])
+    member['resources']['cloud_config']['properties']['cloud_config'][
+        'write_files'].pop()
+    return template, dict(files, **{url: json.dumps(member)})
 
 
 class PinTest(testtools.TestCase):
