@@ -43,7 +43,9 @@ class ReleaseChangeTest(clusters.HeatClusterCase):
         before = self.outputs(stack_id)
         self._new_release()
 
-        self._resize(uuid, 3)
+        self.call('POST', f'/v1/clusters/{uuid}/actions/resize',
+                  {'node_count': 3}, status=202)
+        self.wait_status(uuid, 'UPDATE_COMPLETE')
         after = self.outputs(stack_id)
         self.assertEqual(before['master_server_ids'],
                          after['master_server_ids'])
