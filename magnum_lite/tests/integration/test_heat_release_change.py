@@ -62,7 +62,8 @@ class ReleaseChangeTest(clusters.HeatClusterCase):
         for key in ('master_server_ids', 'worker_server_ids'):
             self.assertEqual(set(), set(after[key]) & set(upgraded[key]))
         self.assertEqual(('2', '2'), self._generations(stack_id))
-        self.assertEqual(5, len(kube.deleted_nodes))
+        # 3 masters and the 3 workers of the resize, each drained.
+        self.assertEqual(6, len(kube.deleted_nodes))
 
         self.call('DELETE', f'/v1/clusters/{uuid}', status=204)
         self.wait_status(uuid, None)
