@@ -300,15 +300,16 @@ class ClusterOutputsTest(testtools.TestCase):
         index = {'ml-c1': _stack('c1'),
                  heat_driver.stack_name(cluster, groups[2]): _stack('gpu'),
                  heat_driver.stack_name(cluster, groups[3]): _stack('old')}
+        # Read by name/id, as the driver asks Heat for them.
         outputs = {
-            'c1-id': {'master_addresses': ['10.0.0.1'],
+            'ml-c1/c1-id': {'master_addresses': ['10.0.0.1'],
                       'node_addresses': ['10.0.0.2'],
                       'master_node_names': ['c-default-master-0'],
                       'worker_node_names': ['c-default-worker-2']},
-            'gpu-id': {'node_addresses': ['10.0.0.3'],
+            'ml-gpu/gpu-id': {'node_addresses': ['10.0.0.3'],
                        'node_names': ['c-gpu-0']},
             # A stack of older templates: no names.
-            'old-id': {'node_addresses': ['10.0.0.4']}}
+            'ml-old/old-id': {'node_addresses': ['10.0.0.4']}}
         stacks = types.SimpleNamespace(outputs=outputs.get)
         found = heat_driver.HeatDriver._cluster_outputs(
             stacks, cluster, groups, index)
