@@ -5,8 +5,11 @@ is unhealthy and claims the repair these functions choose.
 
 Opt-in per cluster with Magnum's label ``auto_healing_enabled``. A node
 is unhealthy when one of its conditions (``health.CONDITIONS``) is not as
-a healthy node has it; it is replaced once it has been so for
-``auto_healing_unhealthy_timeout`` seconds. The circuit breaker, each rule
+a healthy node has it, or when it is a server of ours whose node is not
+registered (``node_matching``: its kubelet never joined, or its Node
+object is gone); it is replaced once it has been so for
+``auto_healing_unhealthy_timeout`` seconds. A node that is no server of
+ours is never replaced. The circuit breaker, each rule
 named in the reason it gives:
 
 - ``api``: no repair while the cluster's API cannot be reached or is not
@@ -34,12 +37,15 @@ import datetime
 
 from magnum_lite.cluster import health
 from magnum_lite.cluster import labels as label_table
+from magnum_lite.cluster import node_matching
 
 KEY = 'auto_healing'
 ENABLED = 'auto_healing_enabled'
 TIMEOUT = 'auto_healing_unhealthy_timeout'
 MAX_UNHEALTHY = 'auto_healing_max_unhealthy'
 MASTER = 'master'
+# What is wrong with a server of ours whose node is not registered.
+NOT_REGISTERED = 'not registered'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,7 +80,8 @@ class View:
     the repair failed as surely as one Heat failed.
     ``sick``: ``{node name: (unhealthy since, what is wrong)}``.
     ``nodegroups``: rows with ``uuid``, ``name``, ``role``,
-    ``node_count``.
+    ``node_count``. ``owners``: ``{node name: nodegroup uuid}`` of our
+    servers (``node_matching.Match.owners``); None: by name pattern.
     """
 
     cluster_name: str
@@ -85,6 +92,7 @@ class View:
     repairing: str = None
     failed_repair_at: datetime.datetime = None
     last_repair: tuple = None
+    owners: dict = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,19 +120,14 @@ def unhealthy(nodes):
     return found
 
 
-def nodegroup_of(cluster_name, nodegroups, node):
-    """The nodegroup row whose server ``node`` is (servers are named
-    ``<cluster>-<nodegroup>-<index>``), or None."""
-    for ng in nodegroups:
-        rest = node.removeprefix(f'{cluster_name}-{ng.name}-')
-        if rest != node and rest.isdigit():
-            return ng
-    return None
-
-
-def _bounded(text):
-    return text if len(text) <= health.MAX_VALUE else \
-        text[:health.MAX_VALUE - 3] + '...'
+def nodegroup_of(view, node):
+    """The nodegroup row of ``view`` whose server ``node`` is, or None:
+    by ``view.owners``, else by the name pattern."""
+    if view.owners is None:
+        return node_matching.by_name_pattern(view.cluster_name,
+                                             view.nodegroups, node)
+    uuid = view.owners.get(node)
+    return next((ng for ng in view.nodegroups if ng.uuid == uuid), None)
 
 
 def decide(view, settings, now):
@@ -133,7 +136,7 @@ def decide(view, settings, now):
     unhealthy node, nothing under way)."""
     held = _held(view, settings, now)
     if held is not None:
-        return Decision(_bounded(held))
+        return Decision(health.bounded(held))
     if not view.sick:
         return None
     by_group, notes = _grouped(view)
@@ -152,11 +155,11 @@ def decide(view, settings, now):
         if waiting:
             notes.insert(0, f'waiting: {", ".join(waiting)}; replaced after '
                             f'{settings.timeout} s')
-        return Decision(_bounded('; '.join(notes)))
+        return Decision(health.bounded('; '.join(notes)))
     since, name, ng = due[0]
     reason = (f'replacing {name} ({view.sick[name][1]} since '
               f'{health.stamp(since)})')
-    return Decision(_bounded('; '.join([reason] + notes)), name, ng.uuid,
+    return Decision(health.bounded('; '.join([reason] + notes)), name, ng.uuid,
                     ng.role)
 
 
@@ -189,7 +192,7 @@ def _grouped(view):
     by nodegroup, and a note on those that are no server of ours."""
     groups, strangers = {}, []
     for name, (since, _) in sorted(view.sick.items()):
-        ng = nodegroup_of(view.cluster_name, view.nodegroups, name)
+        ng = nodegroup_of(view, name)
         if ng is None:
             strangers.append(name)
         else:

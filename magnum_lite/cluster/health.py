@@ -59,19 +59,42 @@ def _api_text(ready, text):
     return f'not ready: {detail}'[:MAX_VALUE]
 
 
-def assess(ready, readyz_text, nodes, expected=0):
+def bounded(text):
+    """``text`` cut to a reason value's length, with ``...`` if cut."""
+    return text if len(text) <= MAX_VALUE else \
+        text[:MAX_VALUE - 3] + '...'
+
+
+def _shortfall_text(gap):
+    text = f'{gap.registered} of {gap.expected} registered'
+    if gap.missing:
+        text += f'; not registered: {", ".join(gap.missing)}'
+    return bounded(text)
+
+
+def assess(ready, readyz_text, nodes, matched=None):
     """The :class:`Health` of a reachable cluster: ``ready`` and
     ``readyz_text`` are what ``/readyz`` answered, ``nodes`` the Node
-    objects, ``expected`` how many nodes its nodegroups have. Healthy
-    when the API is ready, there is a node, no fewer than expected, and
-    every node is Ready with no pressure and its network available."""
+    objects, ``matched`` what ``node_matching.match`` made of them and
+    the cluster's nodegroups (None: not matched). Healthy when the API
+    is ready, there is a node, no nodegroup is short of nodes, and every
+    node is Ready with no pressure and its network available.
+
+    A nodegroup short of nodes says so under ``<nodegroup>.nodes``
+    (``"2 of 3 registered; not registered: <server>"``); nodes that are
+    no server of ours are named under ``unmanaged_nodes``."""
     reason = {API: _api_text(ready, readyz_text)}
-    healthy = ready and bool(nodes) and len(nodes) >= expected
+    healthy = ready and bool(nodes)
     if not nodes:
         reason['nodes'] = 'none registered'
-    elif len(nodes) < expected:
-        # A server whose kubelet never registered (or was deleted).
-        reason['nodes'] = f'{len(nodes)} of {expected} registered'
+    if matched is not None:
+        for gap in matched.short.values():
+            # A server whose kubelet never registered (or was deleted).
+            reason[f'{gap.name}.nodes'] = _shortfall_text(gap)
+            healthy = False
+        if matched.unmanaged:
+            reason['unmanaged_nodes'] = bounded(
+                ', '.join(matched.unmanaged))
     for node in nodes:
         name = node['metadata']['name']
         for kind, status in node_conditions(node).items():

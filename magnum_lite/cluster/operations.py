@@ -36,6 +36,9 @@ class Operation:
     ``nodegroup_event`` is what the nodegroup the operation targets goes
     through (its stack is created, updated or deleted). ``replaces_node``:
     the driver replaces the one node ``operation_args['node']`` names.
+    ``refreshes_nodes``: the nodes move to this release's node files
+    (bootstrap fragments, add-on manifests); any other operation keeps the
+    files the stack holds (drivers/heat/node_files.py).
     """
 
     name: str
@@ -48,6 +51,7 @@ class Operation:
     every_stack: bool = False
     removes_nodes: bool = False
     replaces_node: bool = False
+    refreshes_nodes: bool = False
     settles_changes: bool = False
     phases: tuple = ()
     nodegroup_event: str = states.UPDATE
@@ -82,7 +86,8 @@ CLUSTER_RESIZE = Operation('cluster_resize', states.UPDATE,
 CLUSTER_UPGRADE = Operation('cluster_upgrade', states.UPDATE,
                             excluded=_BUILT, refusal=_INVALID,
                             conflicts=states.IN_PROGRESS, action='Upgrading',
-                            drains=True, settles_changes=True)
+                            drains=True, settles_changes=True,
+                            refreshes_nodes=True)
 # A cluster already being deleted is not refused: the API casts again.
 CLUSTER_DELETE = Operation('cluster_delete', states.DELETE, refusal=None,
                            nodegroup_event=states.DELETE)

@@ -205,6 +205,17 @@ class AmbiguousCloudResource(Conflict):
                'use the %(use)s ID instead.')
 
 
+class NodesNeedUpgrade(Conflict):
+    """An operation that does not drain would replace nodes because this
+    release changed their user data (drivers/heat/node_files.py)."""
+    message = ('%(operation)s would replace the nodes of %(groups)s: this '
+               'release of the service builds their user data differently '
+               'from the release that built them. Upgrade the cluster '
+               'first (to its own cluster template if nothing else is to '
+               'change): an upgrade replaces them drained and waited for, '
+               'masters one at a time. Then retry.')
+
+
 class DuplicateUuid(Conflict):
     message = 'A %(kind)s with UUID %(uuid)s already exists.'
 

@@ -73,12 +73,16 @@ class Healer:
         self._lock = threading.Lock()
         self._since = {}    # {cluster uuid: {node: unhealthy since}}
 
-    def review(self, cluster, facts, nodegroups, found, now):
+    def review(self, cluster, facts, nodegroups, found, now,
+               matched=None):
         """What to store of ``cluster`` after a check that saw ``facts``
-        (None: its API was not reached) and assessed ``found`` (a
-        ``health.Health``; None: keep what is stored): ``found`` with the
-        auto-healing decision under ``healing.KEY`` when auto-healing is
-        on. Starts the repair the decision chooses."""
+        (None: its API was not reached), matched its nodes to
+        ``nodegroups`` as ``matched`` (a ``node_matching.Match``; None:
+        not matched) and assessed ``found`` (a ``health.Health``; None:
+        keep what is stored): ``found`` with the auto-healing decision
+        under ``healing.KEY`` when auto-healing is on. Starts the repair
+        the decision chooses; a server whose node is not registered is
+        unhealthy as a NotReady node is."""
         settings = healing.settings(cluster.labels,
                                     CONF.health.max_unhealthy,
                                     CONF.health.repair_backoff)
@@ -95,7 +99,8 @@ class Healer:
                                                       None)
         view = healing.View(
             cluster.name, tuple(nodegroups),
-            self._track(cluster.uuid, facts, now), api=_api(facts), **state)
+            self._track(cluster.uuid, facts, now, matched), api=_api(facts),
+            owners=None if matched is None else matched.owners, **state)
         decision = healing.decide(view, settings, now)
         if decision is not None and decision.node:
             decision = self._repair(cluster, decision, view)
@@ -107,12 +112,17 @@ class Healer:
         return health.Health(found.status, dict(
             found.reason, **{healing.KEY: decision.reason}))
 
-    def _track(self, uuid, facts, now):
+    def _track(self, uuid, facts, now, matched):
         """``{node: (unhealthy since, what is wrong)}`` of a cluster, the
-        times remembered from earlier checks; {} when nothing was seen."""
+        times remembered from earlier checks; {} when nothing was seen.
+        A server's node that is not registered counts from the first
+        check that found it missing."""
         if facts is None:
             return {}
         wrong = healing.unhealthy(facts.nodes)
+        if matched is not None:
+            wrong.update(dict.fromkeys(matched.missing(),
+                                       healing.NOT_REGISTERED))
         with self._lock:
             before = self._since.get(uuid, {})
             since = self._since[uuid] = {name: before.get(name, now)

@@ -3,12 +3,15 @@ Kubernetes API, decide with ``cluster.health``, write what changed.
 
 Reading is thin I/O (``/readyz`` and the node list, with the conductor's
 client certificate and ``[health] timeout``), a few clusters at a time
-(``[health] workers``). A cluster whose API cannot be reached keeps what
-it reported itself (PATCH /v1/clusters/{id}) until ``[health]
-report_timeout`` has passed without a report; then it is UNKNOWN, and the
-reason says since when. Nothing is written in a cycle that changed
-nothing. After each check, auto-healing (conductor/healing.py) adds its
-decision and may start a repair.
+(``[health] workers``). The nodes seen are matched to the nodegroups'
+servers by name (``cluster.node_matching``), from the server names the
+status sync stored from the stacks' outputs: no Heat call per check. A
+cluster whose API cannot be reached keeps what it reported itself
+(PATCH /v1/clusters/{id}) until ``[health] report_timeout`` has passed
+without a report; then it is UNKNOWN, and the reason says since when.
+Nothing is written in a cycle that changed nothing. After each check,
+auto-healing (conductor/healing.py) adds its decision and may start a
+repair.
 """
 
 import concurrent.futures
@@ -20,6 +23,7 @@ from oslo_utils import timeutils
 
 from magnum_lite.cluster import health
 from magnum_lite.cluster import kubernetes_access
+from magnum_lite.cluster import node_matching
 from magnum_lite.common import exception
 from magnum_lite.common import states
 from magnum_lite.conductor import healing
@@ -66,17 +70,22 @@ def observe(cluster, certificates):
         return None
 
 
-def _assess(facts, expected):
-    """The health of what was seen of a cluster; None if nothing was."""
+def _match(cluster, facts, nodegroups):
+    """The ``node_matching.Match`` of what was seen of a cluster; None
+    if nothing was."""
     if facts is None:
         return None
-    return health.assess(facts.ready, facts.text, facts.nodes, expected)
+    return node_matching.match(
+        cluster.name, nodegroups,
+        [node['metadata']['name'] for node in facts.nodes])
 
 
 def _nodegroups(cluster_uuids):
-    """{cluster uuid: its nodegroups (what auto-healing reads of them)}."""
+    """{cluster uuid: its nodegroups (what matching and auto-healing
+    read of them)}."""
     return db_api.nodegroups_by_cluster(
-        cluster_uuids, columns=('uuid', 'name', 'role', 'node_count'))
+        cluster_uuids,
+        columns=('uuid', 'name', 'role', 'node_count', 'node_names'))
 
 
 class Monitor:
@@ -123,8 +132,9 @@ class Monitor:
         """Decide and, if it changed, write one cluster's health (with
         auto-healing's decision, which may start a repair); returns 1 for
         a write, else 0."""
-        expected = sum(ng.node_count for ng in nodegroups)
-        found = _assess(facts, expected)
+        matched = _match(cluster, facts, nodegroups)
+        found = None if facts is None else health.assess(
+            facts.ready, facts.text, facts.nodes, matched)
         silence = found is None
         with self._lock:
             if not silence:
@@ -138,7 +148,8 @@ class Monitor:
                     now, CONF.health.report_timeout)
                 # UNKNOWN is no report: the time stays the last one's.
                 reported_at = cluster.health_reported_at
-        found = self._healer.review(cluster, facts, nodegroups, found, now)
+        found = self._healer.review(cluster, facts, nodegroups, found, now,
+                                    matched)
         if found is None or not found.differs(cluster.health_status,
                                               cluster.health_status_reason):
             return 0

@@ -245,6 +245,7 @@ def _nodegroup_outcomes(cluster, succeeded, reason, outputs):
     """({nodegroup uuid: values}, [uuids of deleted nodegroups])."""
     addresses = outputs.get('nodegroups', {})
     stack_ids = outputs.get('stack_ids', {})
+    names = outputs.get('node_names', {})
     updates, gone = {}, []
     for ng in _nodegroups(cluster):
         if ng.status == states.DELETING and succeeded:
@@ -253,6 +254,8 @@ def _nodegroup_outcomes(cluster, succeeded, reason, outputs):
         values = {}
         if ng.uuid in addresses:
             values['node_addresses'] = addresses[ng.uuid]
+        if ng.uuid in names:
+            values['node_names'] = names[ng.uuid]
         if stack_ids.get(ng.uuid):
             values['stack_id'] = stack_ids[ng.uuid]
         if ng.status in states.IN_PROGRESS:

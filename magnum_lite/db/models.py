@@ -176,6 +176,9 @@ class NodeGroup(TimestampMixin, Base):
     flavor_id = sa.Column(sa.String(255))
     image_id = sa.Column(sa.String(255))
     node_addresses = sa.Column(JsonList())
+    # The names of the nodegroup's servers (= their Kubernetes node
+    # names) as its stack last said; None until a stack says so.
+    node_names = sa.Column(JsonList())
     node_count = sa.Column(sa.Integer, nullable=False, default=1)
     role = sa.Column(sa.String(255), nullable=False)
     max_node_count = sa.Column(sa.Integer)

@@ -24,7 +24,10 @@ class Observation:
     ``state`` is one of IN_PROGRESS, COMPLETE, FAILED, GONE (nothing is
     deployed any more). ``outputs`` is read only when the deployment
     finished: api_address, master_addresses, node_addresses, coe_version,
-    and ``nodegroups`` mapping nodegroup uuids to their node addresses.
+    ``nodegroups`` mapping nodegroup uuids to their node addresses, and
+    ``node_names`` mapping them to their servers' names, which are the
+    names their Kubernetes nodes register with (a nodegroup missing from
+    it: not known; health then matches nodes by name pattern).
     An IN_PROGRESS observation's ``reason``, if any, says what keeps the
     driver from seeing the deployment (e.g. Heat is unreachable); the
     conductor shows it on the cluster until the driver sees it again.

@@ -78,11 +78,14 @@ class FakeDriver(base.Driver):
         if labels.get('fake_fail'):
             return base.Observation(base.FAILED, labels['fake_fail'] * int(
                 labels.get('fake_fail_repeat', 1)))
-        addresses = {}
+        addresses, names = {}, {}
         for index, ng in enumerate(rows.nodegroups):
             addresses[ng.uuid] = [f'127.0.{index}.{n + 10}'
                                   for n in range(ng.node_count)]
+            # Named as the Heat templates name servers.
+            names[ng.uuid] = [f'{cluster.name}-{ng.name}-{n}'
+                              for n in range(ng.node_count)]
         return base.Observation(base.COMPLETE, 'Stack completed', {
             'api_address': 'https://127.0.0.5:6443',
             'coe_version': 'v1.31.1',
-            'nodegroups': addresses})
+            'nodegroups': addresses, 'node_names': names})

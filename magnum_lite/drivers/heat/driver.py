@@ -12,6 +12,7 @@ from magnum_lite.clients import keystone
 from magnum_lite.cluster import nodegroups as nodegroup_facts
 from magnum_lite.cluster import operations
 from magnum_lite.cluster import upgrades
+from magnum_lite.common import exception
 from magnum_lite.common import states
 from magnum_lite.conf import CONF
 from magnum_lite.drivers import base
@@ -22,6 +23,7 @@ from magnum_lite.drivers.heat import departures
 from magnum_lite.drivers.heat import drains
 from magnum_lite.drivers.heat import generations
 from magnum_lite.drivers.heat import hooks
+from magnum_lite.drivers.heat import node_files
 from magnum_lite.drivers.heat import parameters
 from magnum_lite.drivers.heat import repairs
 from magnum_lite.drivers.heat import replacements
@@ -102,6 +104,29 @@ def _waiting(error):
 
 def _extra(nodegroups):
     return [ng for ng in nodegroups if not ng.is_default]
+
+
+def _node_content(stacks, current, name, entry, params, operation):
+    """``(stack arguments, groups whose content changes)`` of an update
+    of the stack ``current`` (None if there is none) by ``operation``:
+    the stack keeps the node files it holds unless the operation
+    refreshes them (node_files.py). Refuses (NodesNeedUpgrade) an
+    operation that does not drain, if it would still replace nodes."""
+    arguments = templates.stack_arguments(entry, _addons(entry, params))
+    held = stacks.held(current)
+    if held is not None and not operation.refreshes_nodes:
+        kept = node_files.pin(entry, arguments, held[1])
+        if kept:
+            LOG.info('Stack %s keeps its node files %s until an upgrade',
+                     name, ', '.join(kept))
+    changed = generations.content_changes(
+        entry, (arguments['template'], arguments['files']), held)
+    if changed and not operation.drains:
+        # What pinning cannot keep (a member template's own text):
+        # replaced now, the nodes would roll undrained.
+        raise exception.NodesNeedUpgrade(
+            operation=operation.name, groups=', '.join(sorted(changed)))
+    return arguments, changed
 
 
 class _Watched(typing.NamedTuple):
@@ -267,12 +292,13 @@ class HeatDriver(base.Driver):
             LOG.info('Stack %s is %s already; not updating it again',
                      name, current.stack_status)
             return
+        arguments, changed = _node_content(stacks, current, name, entry,
+                                           params, operation)
         # A retry after a failed update: rebuild the nodes that failed to
         # boot (same parameters would leave them as they are).
         repairs.mark_failed_boots(stacks.client, current, entry)
-        previous = getattr(current, 'parameters', None)
-        replaced = generations.assign(entry, params, previous)
-        arguments = templates.stack_arguments(entry, _addons(entry, params))
+        replaced = generations.assign(
+            entry, params, getattr(current, 'parameters', None), changed)
         # Auto-healing: this one member is replaced, drained first.
         repaired = [replacements.mark(stacks.client, current, entry,
                                       cluster.uuid, args)] \
@@ -517,20 +543,25 @@ class HeatDriver(base.Driver):
     def _cluster_outputs(stacks, cluster, nodegroups, index):
         main = index[stack_name(cluster)]
         outputs = _outputs(stacks, main)
-        addresses, stack_ids = {}, {}
+        addresses, stack_ids, names = {}, {}, {}
         for ng in nodegroups:
             if ng.is_default:
-                key = ('master_addresses'
-                       if ng.role == nodegroup_facts.MASTER
-                       else 'node_addresses')
+                master = ng.role == nodegroup_facts.MASTER
+                key = 'master_addresses' if master else 'node_addresses'
                 addresses[ng.uuid] = outputs.get(key) or []
+                names[ng.uuid] = outputs.get(
+                    'master_node_names' if master else 'worker_node_names')
                 stack_ids[ng.uuid] = main.id
                 continue
             stack = index.get(stack_name(cluster, ng))
             if stack is not None:
                 ng_outputs = _outputs(stacks, stack)
                 addresses[ng.uuid] = ng_outputs.get('node_addresses') or []
+                names[ng.uuid] = ng_outputs.get('node_names')
                 stack_ids[ng.uuid] = stack.id
+        # A stack built from older templates has no names: None, unknown.
         return {'api_address': outputs.get('api_address'),
                 'coe_version': outputs.get('kube_version'),
-                'nodegroups': addresses, 'stack_ids': stack_ids}
+                'nodegroups': addresses, 'stack_ids': stack_ids,
+                'node_names': {uuid: list(found) for uuid, found
+                               in names.items() if found is not None}}

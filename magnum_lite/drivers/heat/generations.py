@@ -24,10 +24,40 @@ only) does. The last fingerprints travel in the stack as the
 ``node_fingerprints`` parameter, so the stack itself says which
 generation it runs, across conductor restarts and retries: retrying a
 failed upgrade sends the same inputs and keeps the generation.
+
+Parameters are half of what reaches a node. The other half is template
+text and files: the member template's ``cloud_config`` and image, the
+group's properties that feed them, and every file they read with
+get_file (the bootstrap fragments, the add-on manifests), all of which a
+new magnum-lite release may change. A changed file changes the user data
+of every node that reads it, and Heat replaces those servers as surely as
+for a new kube_tag. So :func:`content` digests that half, each file by its
+content (never by its URL: an install path is no input);
+:func:`content_changes` names the groups whose content differs between
+the update and the stack *as Heat holds it* (its template and files, read
+back before the update), and :func:`assign` raises them too. That half
+is compared with the truth rather than with a record: Heat gives files
+back exactly, while hidden parameter values come back masked, which is
+why only the parameters' digests travel in ``node_fingerprints``. Its
+format is therefore the same as before content counted, and a stack made
+by an earlier release is judged by what it runs, not by the release that
+wrote its bookkeeping: a format change can never pass for an input
+change.
+
+Which release's files an update sends is the driver's choice
+(node_files.py): outside an upgrade it sends the stack's own, so a resize
+after a release change replaces nothing; an upgrade sends the new ones
+and raises exactly the groups whose nodes read a changed file. What the
+stack's files cannot stand in for (a release changed the member template
+itself) still shows as a content change, and the driver refuses it to an
+operation that does not drain (exception.NodesNeedUpgrade) rather than
+roll nodes undrained.
 """
 
 import hashlib
 import json
+
+import yaml
 
 from magnum_lite.drivers.heat import templates
 
@@ -59,34 +89,109 @@ def _params_in(node):
     return set()
 
 
-def _member_inputs(member):
-    """Member-template parameters that reach a node's user data or image."""
+def _member_snippets(member):
+    """The parts of a member template that make a node's user data and
+    image."""
     resources = member['resources']
-    names = set()
+    snippets = []
     for entry in _MEMBER_INPUTS:
         if isinstance(entry, tuple):
             resource, prop = entry
-            names |= _params_in(resources[resource]['properties'][prop])
+            snippets.append(resources[resource]['properties'][prop])
         else:
-            names |= _params_in(resources[entry])
-    return names - {MEMBER_GENERATION}
+            snippets.append(resources[entry])
+    return snippets
 
 
-def inputs(entry):
-    """``{group: sorted stack parameter names}`` whose change replaces
-    that group's nodes, for the entry template ``entry``."""
-    template, files = templates.load(entry)
+def _member_inputs(member):
+    """Member-template parameters that reach a node's user data or image."""
+    return _params_in(_member_snippets(member)) - {MEMBER_GENERATION}
+
+
+def _definitions(entry, template, files):
+    """``{group: (its member's snippets, the group properties that feed
+    them)}`` of a stack of ``template`` and ``files``."""
     found = {}
     for group in GROUPS[entry]:
         definition = template['resources'][group]['properties'][
             'resource_def']
         member = templates.load_member(definition['type'], files)
         wanted = _member_inputs(member)
-        found[group] = sorted(set().union(*(
-            _params_in(value)
-            for name, value in definition['properties'].items()
-            if name in wanted)))
+        found[group] = (_member_snippets(member),
+                        {name: value for name, value in
+                         definition['properties'].items() if name in wanted})
     return found
+
+
+def inputs(entry):
+    """``{group: sorted stack parameter names}`` whose change replaces
+    that group's nodes, for the entry template ``entry``."""
+    template, files = templates.load(entry)
+    return {group: sorted(_params_in(list(properties.values())))
+            for group, (_, properties) in
+            _definitions(entry, template, files).items()}
+
+
+def _files_read(node):
+    """The get_file references of a template snippet."""
+    if isinstance(node, dict):
+        if set(node) == {'get_file'}:
+            return {node['get_file']}
+        return set().union(set(), *map(_files_read, node.values()))
+    if isinstance(node, (list, tuple)):
+        return set().union(set(), *map(_files_read, node))
+    return set()
+
+
+def files_read(entry, template, files):
+    """``{group: the files map keys its nodes' user data reads}``."""
+    return {group: _files_read(parts) for group, parts in
+            _definitions(entry, template, files).items()}
+
+
+def _resolved(node, files):
+    """``node`` with each get_file replaced by the digest of the file's
+    content: the content reaches the node, the URL does not."""
+    if isinstance(node, dict):
+        if set(node) == {'get_file'}:
+            text = files.get(node['get_file'])
+            if isinstance(text, str):
+                text = text.encode()  # Heat gives back as text what
+                # heatclient read as bytes
+            return {'get_file': None if text is None else
+                    hashlib.sha256(text).hexdigest()}
+        return {key: _resolved(value, files) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_resolved(value, files) for value in node]
+    return node
+
+
+def content(entry, template, files):
+    """``{group: digest}`` of what, besides parameter values, makes the
+    user data and image of the group's nodes in a stack of ``template``
+    and ``files`` (as sent to Heat, or as Heat gives them back): the
+    member template's definitions, the group properties feeding them and
+    the content of every file they read."""
+    return {group: hashlib.sha256(json.dumps(
+        _resolved(list(parts), files), sort_keys=True,
+        default=str).encode()).hexdigest()
+        for group, parts in _definitions(entry, template, files).items()}
+
+
+def content_changes(entry, sent, held):
+    """Groups whose content differs between the update (``sent``) and
+    the stack (``held``), both ``(template, files)``; none unless both
+    are known. A stack whose definitions cannot be read (not made from
+    these templates) counts as changed: waiting for and draining nodes
+    needlessly is safe, replacing them unseen is not."""
+    if sent is None or held is None:
+        return set()
+    new = content(entry, *sent)
+    try:
+        old = content(entry, *held)
+    except (KeyError, TypeError, ValueError, yaml.YAMLError):
+        return set(new)
+    return {group for group in new if old.get(group) != new[group]}
 
 
 def _fingerprint(params, names):
@@ -105,13 +210,15 @@ def _format(fingerprints):
     return ','.join(f'{g}={d}' for g, d in sorted(fingerprints.items()))
 
 
-def assign(entry, params, previous=None):
+def assign(entry, params, previous=None, changed=()):
     """Add the generation parameters and ``node_fingerprints`` to
     ``params`` (a stack's new parameters); return the groups whose
     generation this raises, i.e. whose nodes the update replaces.
 
     :param previous: the stack's current parameters (Heat's view, values
         as strings); None for a stack not yet created.
+    :param changed: groups whose content (:func:`content_changes`)
+        the update changes; they are raised too.
     """
     previous = previous or {}
     last = _parse(previous.get(FINGERPRINTS))
@@ -120,7 +227,8 @@ def assign(entry, params, previous=None):
         generation_param = GROUPS[entry][group]
         fingerprint = _fingerprint(params, names)
         generation = int(previous.get(generation_param) or 1)
-        if group in last and last[group] != fingerprint:
+        if group in changed or (group in last and
+                                last[group] != fingerprint):
             generation += 1
             raised.append(group)
         params[generation_param] = generation

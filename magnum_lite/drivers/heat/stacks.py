@@ -54,6 +54,16 @@ class Stacks:
     def update(self, name, **arguments):
         self.call(self.client.stacks.update, name, **arguments)
 
+    def held(self, stack):
+        """``(template, files)`` of ``stack`` (a heatclient stack) as
+        Heat holds them: what its resources were made from. Two calls;
+        None for no stack."""
+        if stack is None:
+            return None
+        identity = f'{stack.stack_name}/{stack.id}'
+        return (self.call(self.client.stacks.template, identity),
+                self.call(self.client.stacks.files, identity))
+
     def delete(self, name):
         """Delete a stack; one already gone is fine, and one Heat is
         deleting is left to it: a second delete would cancel the first

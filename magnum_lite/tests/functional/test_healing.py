@@ -94,6 +94,49 @@ class TestRepair(HealingTestCase):
                          (self.health(uuid)[0], self.healing(uuid)))
         self.assertEqual(1, len(self.repairs(uuid)))
 
+    def test_a_server_whose_node_never_registers(self):
+        """Its server is replaced after the timeout, and no other: not
+        the registered nodes, not a NotReady node that is no server of
+        ours."""
+        uuid, kube = self.cluster()
+        missing = 'c0-default-worker-2'
+        del kube.nodes[missing]      # its kubelet never registered
+        kube.add_node('joined-by-hand').conditions['Ready'] = 'False'
+        self.cycle()
+        status, reason = self.health(uuid)
+        self.assertEqual(
+            ('UNHEALTHY', f'2 of 3 registered; not registered: {missing}',
+             'joined-by-hand'),
+            (status, reason['default-worker.nodes'],
+             reason['unmanaged_nodes']))
+        self.assertRegex(reason['auto_healing'],
+                         rf'^waiting: {missing} unhealthy since \S+Z; '
+                         r'replaced after 60 s; not ours, left alone: '
+                         r'joined-by-hand$')
+        self.assertEqual([], self.repairs(uuid))
+
+        self.later = TIMEOUT + 1
+        self.cycle()
+        self.assertEqual([{'nodegroup': self.worker_uuid(uuid),
+                           'node': missing, 'role': 'worker',
+                           'status_reason': 'Auto-healing: replacing node '
+                                            f'{missing} (not registered)'}],
+                         self.repairs(uuid))
+        self.assertRegex(self.healing(uuid),
+                         rf'^replacing {missing} \(not registered since '
+                         r'\S+Z\); not ours, left alone: joined-by-hand$')
+        self.wait_for(uuid, 'UPDATE_COMPLETE')
+        db_api.cluster_update(uuid, {'api_address': kube.url})
+        # The new server's node registers.
+        kube.add_node(missing)
+        self.later = 3 * TIMEOUT
+        self.cycle()
+        status, reason = self.health(uuid)
+        self.assertNotIn('default-worker.nodes', reason)
+        self.assertEqual('not ours, left alone: joined-by-hand',
+                         reason['auto_healing'])
+        self.assertEqual([missing], [r['node'] for r in self.repairs(uuid)])
+
     def worker_uuid(self, uuid):
         return next(ng.uuid for ng in db_api.nodegroups_by_cluster(
             [uuid])[uuid] if ng.name == 'default-worker')

@@ -19,7 +19,15 @@ load_tests = base.load_tests
 
 # A loopback port nothing listens on: an API the conductor cannot reach.
 CLOSED = 'https://127.0.0.1:9'
-NODES = ('m0', 'w0', 'w1')
+# The nodes of cluster c0 (one master, two workers), named as its
+# servers are (the fake driver's stack outputs name them so).
+M0, W0, W1 = NODES = ('c0-default-master-0', 'c0-default-worker-0',
+                      'c0-default-worker-1')
+
+
+def nodes_of(name):
+    """The node names of the servers of cluster ``name``."""
+    return tuple(n.replace('c0-', f'{name}-', 1) for n in NODES)
 
 
 @contextlib.contextmanager
@@ -63,17 +71,18 @@ class HealthTestCase(base.FunctionalTestCase):
         return datetime.datetime.now(datetime.UTC).replace(
             tzinfo=None) + datetime.timedelta(seconds=self.later)
 
-    def clusters_with_api(self, count, nodes=NODES):
+    def clusters_with_api(self, count, nodes=None):
         """[(uuid, FakeKube)] of ``count`` new clusters (built at once),
-        each with its API served."""
+        each with its API served: nodes ``nodes`` (by default, one per
+        server)."""
         uuids = [self.create_cluster(name=f'c{i}', master_count=1,
                                      node_count=2, wait=False)
                  for i in range(count)]
         found = []
-        for uuid in uuids:
+        for index, uuid in enumerate(uuids):
             self.wait_for(uuid, 'CREATE_COMPLETE')
             kube = self.useFixture(fake_kube.for_cluster(
-                uuid, 'https://127.0.0.1:0', nodes))
+                uuid, 'https://127.0.0.1:0', nodes or nodes_of(f'c{index}')))
             db_api.cluster_update(uuid, {'api_address': kube.url})
             found.append((uuid, kube))
         return found
@@ -100,8 +109,8 @@ class TestHealthChecks(HealthTestCase):
         self.assertEqual('HEALTHY', status)
         self.assertEqual('ok', reason['api'])
         self.assertEqual(1 + 5 * len(NODES), len(reason))
-        self.assertEqual('True', reason['w1.Ready'])
-        self.assertEqual('False', reason['m0.MemoryPressure'])
+        self.assertEqual('True', reason[f'{W1}.Ready'])
+        self.assertEqual('False', reason[f'{M0}.MemoryPressure'])
         # The conductor authenticated with its own client certificate.
         self.assertEqual({('magnum-lite-conductor',
                            ('kubeadm:cluster-admins',))},
@@ -113,24 +122,25 @@ class TestHealthChecks(HealthTestCase):
                 self.assertEqual(health.Cycle(1, 1, 0), self.cycle())
         self.assertEqual(0, writes[0])
 
-        kube.nodes['w0'].conditions['Ready'] = 'False'
+        kube.nodes[W0].conditions['Ready'] = 'False'
         with cluster_writes() as writes:
             self.assertEqual(1, self.cycle().written)
             self.assertEqual(0, self.cycle().written)
         self.assertEqual(1, writes[0])
         status, reason = self.health(uuid)
         self.assertEqual(('UNHEALTHY', 'False', 'True'),
-                         (status, reason['w0.Ready'], reason['w1.Ready']))
+                         (status, reason[f'{W0}.Ready'],
+                          reason[f'{W1}.Ready']))
 
-        kube.nodes['w0'].conditions['Ready'] = 'True'
-        kube.nodes['w1'].conditions['DiskPressure'] = 'True'
+        kube.nodes[W0].conditions['Ready'] = 'True'
+        kube.nodes[W1].conditions['DiskPressure'] = 'True'
         self.cycle()
         self.assertEqual(('UNHEALTHY', 'True', 'True'),
                          (self.health(uuid)[0], self.health(uuid)[1][
-                             'w0.Ready'], self.health(uuid)[1][
-                             'w1.DiskPressure']))
+                             f'{W0}.Ready'], self.health(uuid)[1][
+                             f'{W1}.DiskPressure']))
 
-        kube.nodes['w1'].conditions['DiskPressure'] = 'False'
+        kube.nodes[W1].conditions['DiskPressure'] = 'False'
         kube.failing_check = 'etcd'
         self.cycle()
         status, reason = self.health(uuid)
@@ -142,13 +152,27 @@ class TestHealthChecks(HealthTestCase):
         self.cycle()
         self.assertEqual('HEALTHY', self.health(uuid)[0])
 
-        # A server of the nodegroups whose node is not registered.
-        del kube.nodes['w1']
+        # A server of the nodegroups whose node is not registered: its
+        # nodegroup says which (the names the stack's outputs gave).
+        del kube.nodes[W1]
         self.cycle()
         status, reason = self.health(uuid)
-        self.assertEqual(('UNHEALTHY', '2 of 3 registered'),
-                         (status, reason['nodes']))
-        self.assertNotIn('w1.Ready', reason)
+        self.assertEqual(
+            ('UNHEALTHY', f'1 of 2 registered; not registered: {W1}'),
+            (status, reason['default-worker.nodes']))
+        self.assertNotIn(f'{W1}.Ready', reason)
+        self.assertNotIn('default-master.nodes', reason)
+
+        # It registers; a node that is no server of ours is named, and
+        # its conditions count as any node's.
+        kube.add_node(W1)
+        kube.add_node('joined-by-hand')
+        self.cycle()
+        status, reason = self.health(uuid)
+        self.assertEqual(('HEALTHY', 'joined-by-hand', 'True'),
+                         (status, reason.get('unmanaged_nodes'),
+                          reason['joined-by-hand.Ready']))
+        self.assertNotIn('default-worker.nodes', reason)
 
     def test_unreachable_turns_unknown_after_report_timeout(self):
         self.conf.config(report_timeout=1, group='health')
@@ -268,11 +292,11 @@ class TestHealthPeriodic(HealthTestCase):
     def test_not_ready_node_seen_within_one_interval(self):
         uuid, kube = self.cluster_with_api()
         self.wait_health(uuid, 'HEALTHY', self.health_interval + 5)
-        kube.nodes['w1'].conditions['Ready'] = 'False'
+        kube.nodes[W1].conditions['Ready'] = 'False'
         # One interval, and the cycle's own time (well under a second).
         self.wait_health(uuid, 'UNHEALTHY', self.health_interval + 1)
-        self.assertEqual('False', self.health(uuid)[1]['w1.Ready'])
-        kube.nodes['w1'].conditions['Ready'] = 'True'
+        self.assertEqual('False', self.health(uuid)[1][f'{W1}.Ready'])
+        kube.nodes[W1].conditions['Ready'] = 'True'
         self.wait_health(uuid, 'HEALTHY', self.health_interval + 1)
 
 

@@ -14,6 +14,7 @@ import time
 import testtools
 from testtools import content
 
+from magnum_lite.db import api as db_api
 from magnum_lite.tests import base
 from magnum_lite.tests import services
 from magnum_lite.tests.harness import fake_kube
@@ -75,6 +76,50 @@ class HeatHealingTest(heat_harness.OneHeatTestCase, base.FunctionalTestCase):
     def test_an_unhealthy_master_is_replaced(self):
         # One of three masters: within max_unhealthy, etcd keeps quorum.
         self._replaced(masters=3, workers=1, group='masters', index=2)
+
+    def test_a_server_whose_node_never_registers_is_replaced(self):
+        """The stack's outputs name the servers as their nodes register;
+        a worker's node never registers: that server, it alone, is
+        replaced, and the cluster is HEALTHY once its node registers."""
+        self.create_template(network_driver='calico',
+                             external_network_id='public',
+                             master_lb_enabled=False, labels={
+                                 'auto_healing_enabled': 'true',
+                                 'auto_healing_unhealthy_timeout':
+                                     str(UNHEALTHY_TIMEOUT)})
+        self.useFixture(base.Conductor())
+        self.addCleanup(self.delete_stacks)
+        uuid = self.create_cluster(wait=False, master_count=1, node_count=3)
+        cluster = self.wait_for(uuid, 'CREATE_COMPLETE', timeout=TIMEOUT)
+        stack_id = cluster['cluster_id']
+        before = self.servers(stack_id)
+        nodes = self.node_names(stack_id)
+        self.assertEqual(nodes, sorted(
+            name for ng in db_api.nodegroups_by_cluster([uuid])[uuid]
+            for name in ng.node_names))
+        missing = f'{cluster["name"]}-default-worker-1'
+        kube = self.useFixture(fake_kube.for_cluster(
+            uuid, cluster['api_address'],
+            [name for name in nodes if name != missing]))
+        cluster = self.wait_health(uuid, 'UNHEALTHY',
+                                   timeout=HEALTH_INTERVAL + 10)
+        self.assertEqual(f'2 of 3 registered; not registered: {missing}',
+                         cluster['health_status_reason'][
+                             'default-worker.nodes'])
+        cluster = self.wait_for(uuid, 'UPDATE_IN_PROGRESS',
+                                timeout=UNHEALTHY_TIMEOUT + 30)
+        self.assertEqual(f'Auto-healing: replacing node {missing} '
+                         '(not registered)', cluster['status_reason'])
+        self.wait_for(uuid, 'UPDATE_COMPLETE', timeout=TIMEOUT)
+        kube.add_node(missing)
+        cluster = self.wait_health(uuid, 'HEALTHY',
+                                   timeout=HEALTH_INTERVAL + 10)
+        self.assertNotIn('auto_healing', cluster['health_status_reason'])
+        after = self.servers(stack_id)
+        self.assertEqual(before['masters'], after['masters'])
+        self.assertEqual([1], [i for i, (old, new) in enumerate(zip(
+            before['workers'], after['workers'], strict=True))
+            if old != new], (before, after))
 
     def _replaced(self, masters, workers, group, index, **template):
         """A cluster whose node ``index`` of ``group`` turns NotReady:

@@ -168,6 +168,34 @@ class TestDecide(testtools.TestCase):
         self.assertEqual((None, 'not ours, left alone: other-node'),
                          (decision.node, decision.reason))
 
+    def test_a_server_whose_node_never_registered(self):
+        # As the conductor sees it: the server's name is ours (owners),
+        # its node is missing, since the first check that found it so.
+        owners = {f'c-default-worker-{i}': WORKERS.uuid for i in range(5)}
+        view = healing.View('c', (MASTERS, WORKERS), {
+            'c-default-worker-4': (LONG_AGO, healing.NOT_REGISTERED)},
+            owners=owners)
+        decision = _decide(view)
+        self.assertEqual(('c-default-worker-4', WORKERS.uuid, 'worker'),
+                         (decision.node, decision.nodegroup, decision.role))
+        self.assertEqual('replacing c-default-worker-4 (not registered '
+                         'since 2026-12-06T11:30:00Z)', decision.reason)
+        # Missing servers count for max_unhealthy as unhealthy nodes do.
+        sick = {f'c-default-worker-{i}': (LONG_AGO, healing.NOT_REGISTERED)
+                for i in range(3)}
+        decision = _decide(healing.View('c', (MASTERS, WORKERS), sick,
+                                        owners=owners))
+        self.assertIsNone(decision.node)
+        self.assertIn('max_unhealthy): 3 of 5 nodes of default-worker',
+                      decision.reason)
+        # A node of a name that is no server of ours is left alone, even
+        # when it follows the name pattern.
+        decision = _decide(healing.View('c', (MASTERS, WORKERS), {
+            'c-default-worker-9': (LONG_AGO, 'Ready=False')},
+            owners=owners))
+        self.assertEqual((None, 'not ours, left alone: c-default-worker-9'),
+                         (decision.node, decision.reason))
+
     def test_reason_fits_a_health_value(self):
         sick = {f'c-big-{i}-with-a-long-name-{i}': JUST_NOW
                 for i in range(30)}
@@ -190,12 +218,21 @@ class TestFacts(testtools.TestCase):
 
     def test_nodegroup_of(self):
         groups = (_ng('w', 'worker', 1), _ng('w-1', 'worker', 1))
-        self.assertEqual('w', healing.nodegroup_of('c', groups,
+        by_pattern = healing.View('c', groups, {})
+        self.assertEqual('w', healing.nodegroup_of(by_pattern,
                                                    'c-w-10').name)
-        self.assertEqual('w-1', healing.nodegroup_of('c', groups,
+        self.assertEqual('w-1', healing.nodegroup_of(by_pattern,
                                                      'c-w-1-0').name)
-        self.assertIsNone(healing.nodegroup_of('c', groups, 'c-w-x'))
-        self.assertIsNone(healing.nodegroup_of('c', groups, 'd-w-0'))
+        self.assertIsNone(healing.nodegroup_of(by_pattern, 'c-w-x'))
+        self.assertIsNone(healing.nodegroup_of(by_pattern, 'd-w-0'))
+        # With the servers' names known, they alone count.
+        by_name = healing.View('c', groups, {}, owners={
+            'c-w-1-0': 'uuid-w-1', 'odd-name': 'uuid-w'})
+        self.assertEqual('w', healing.nodegroup_of(by_name,
+                                                   'odd-name').name)
+        self.assertEqual('w-1', healing.nodegroup_of(by_name,
+                                                     'c-w-1-0').name)
+        self.assertIsNone(healing.nodegroup_of(by_name, 'c-w-10'))
 
     def test_settings_from_labels(self):
         self.assertEqual(healing.Settings(False, 600, 40, 1800),

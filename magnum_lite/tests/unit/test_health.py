@@ -54,7 +54,7 @@ class TestAssess(testtools.TestCase):
 
     def test_table(self):
         for ready, text, nodes, status, entries in self.TABLE:
-            result = health.assess(ready, text, nodes, expected=len(nodes))
+            result = health.assess(ready, text, nodes)
             self.assertEqual(status, result.status, (text, nodes))
             for key, value in entries.items():
                 self.assertEqual(value, result.reason.get(key),
@@ -67,18 +67,6 @@ class TestAssess(testtools.TestCase):
                           'w0.DiskPressure', 'w0.PIDPressure',
                           'w0.NetworkUnavailable'}, set(reason))
         self.assertTrue(all(isinstance(v, str) for v in reason.values()))
-
-    def test_nodes_the_nodegroups_expect(self):
-        nodes = [_node('m0', **GOOD), _node('w0', **GOOD)]
-        # (expected, status, reason['nodes'])
-        for expected, status, text in (
-                (3, health.UNHEALTHY, '2 of 3 registered'),
-                (2, health.HEALTHY, None),
-                # Scaling down: a node more than expected is fine.
-                (1, health.HEALTHY, None)):
-            result = health.assess(True, 'ok', nodes, expected)
-            self.assertEqual((status, text),
-                             (result.status, result.reason.get('nodes')))
 
     def test_long_readyz_is_cut(self):
         text = '[-]' + 'x' * 1000

@@ -24,7 +24,7 @@ class TestMigrations(base.DbTestCase):
         self.assertEqual([], diff)
 
     def test_version_is_head(self):
-        self.assertEqual('0005_health_reported_at', migration.version())
+        self.assertEqual('0006_nodegroup_node_names', migration.version())
 
     def test_tables(self):
         names = set(sa.inspect(db_api.get_engine()).get_table_names())

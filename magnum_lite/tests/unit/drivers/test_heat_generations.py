@@ -1,5 +1,7 @@
 """Node generations: which updates replace (and wait for) which nodes."""
 
+import json
+
 import testtools
 
 from magnum_lite.drivers.heat import generations
@@ -148,3 +150,145 @@ class AssignTest(testtools.TestCase):
         self.assertEqual(['kube_minions'], generations.assign(
             templates.NODEGROUP, upgraded, as_heat(first)))
         self.assertEqual(2, upgraded['node_generation'])
+
+
+def release(change=None):
+    """``(template, files)`` of a cluster stack as this release sends
+    them, with ``change`` ({files map name: new text}) applied: another
+    release's files."""
+    arguments = templates.stack_arguments(templates.CLUSTER)
+    files = dict(arguments['files'])
+    for url in files:
+        for name, text in (change or {}).items():
+            if url.endswith('/' + name):
+                files[url] = text
+    return arguments['template'], files
+
+
+def moved(sent, old_dir, new_dir):
+    """The same stack as an install in another directory sends it."""
+    template, files = sent
+    text = json.dumps(template).replace(old_dir, new_dir)
+    return json.loads(text), {
+        url.replace(old_dir, new_dir): _text(body).replace(old_dir, new_dir)
+        for url, body in files.items()}
+
+
+def _text(body):
+    return body.decode() if isinstance(body, bytes) else body
+
+
+class ContentTest(testtools.TestCase):
+    """What besides parameters reaches a node: its template and files."""
+
+    def changed(self, name):
+        before = generations.content(templates.CLUSTER, *release())
+        after = generations.content(templates.CLUSTER, *release(
+            {name: 'another release\n'}))
+        return sorted(g for g in before if before[g] != after[g])
+
+    def test_a_fragment_every_node_reads_changes_both_groups(self):
+        for name in ('fragments/bootstrap.sh.gz.b64', 'fragments/node.env',
+                     'fragments/lib.sh.gz.b64'):
+            self.assertEqual(['kube_minions', 'masters'], self.changed(name))
+
+    def test_a_file_only_masters_read_changes_the_masters(self):
+        for name in ('fragments/etcd-departures.sh.gz.b64',
+                     'fragments/health-report.sh.gz.b64',
+                     'fragments/cloud.env',
+                     'addons/cinder-csi.yaml.gz.b64'):
+            self.assertEqual(['masters'], self.changed(name))
+
+    def test_a_file_no_node_reads_changes_nothing(self):
+        # The plain manifests are the stack's; the nodes get the gz+b64.
+        self.assertEqual([], self.changed('addons/cinder-csi.yaml'))
+
+    def test_the_same_content_is_the_same_wherever_installed(self):
+        sent = release()
+        old_dir = templates.template_dir()
+        elsewhere = moved(sent, old_dir, '/opt/other/kubernetes')
+        self.assertNotEqual(sent[1].keys(), elsewhere[1].keys())
+        self.assertEqual(generations.content(templates.CLUSTER, *sent),
+                         generations.content(templates.CLUSTER, *elsewhere))
+
+    def test_files_read_by_group(self):
+        template, files = release()
+        read = {g: {url.rsplit('/', 2)[-2] + '/' + url.rsplit('/', 1)[-1]
+                    for url in urls} for g, urls in
+                generations.files_read(templates.CLUSTER, template,
+                                       files).items()}
+        self.assertIn('fragments/bootstrap.sh.gz.b64', read['kube_minions'])
+        self.assertIn('fragments/etcd-departures.sh.gz.b64',
+                      read['masters'])
+        self.assertNotIn('fragments/etcd-departures.sh.gz.b64',
+                         read['kube_minions'])
+        self.assertNotIn('addons/cinder-csi.yaml.gz.b64',
+                         read['kube_minions'])
+
+
+class ReleaseChangeTest(testtools.TestCase):
+    """Issue 12 item 4: new files from a release are new user data."""
+
+    def update(self, held, sent=None, previous=None):
+        previous = previous or as_heat(_created())
+        params = render()
+        changed = generations.content_changes(
+            templates.CLUSTER, sent or release(), held)
+        raised = generations.assign(templates.CLUSTER, params, previous,
+                                    changed)
+        return params, raised
+
+    def test_a_changed_fragment_raises_the_groups_that_read_it(self):
+        # The defect: same parameters, new bootstrap.sh; Heat replaces
+        # every server, so every node must be waited for again.
+        params, raised = self.update(release(
+            {'fragments/bootstrap.sh.gz.b64': 'the previous release\n'}))
+        self.assertEqual(['masters', 'kube_minions'], raised)
+        self.assertEqual((2, 2), (params['master_generation'],
+                                  params['worker_generation']))
+
+    def test_a_master_only_file_raises_the_masters_only(self):
+        params, raised = self.update(release(
+            {'fragments/etcd-departures.sh.gz.b64': 'previous\n'}))
+        self.assertEqual(['masters'], raised)
+        self.assertEqual((2, 1), (params['master_generation'],
+                                  params['worker_generation']))
+
+    def test_the_same_release_raises_nothing(self):
+        _, raised = self.update(release())
+        self.assertEqual([], raised)
+
+    def test_a_stack_from_before_content_counted_is_not_rolled(self):
+        # Its node_fingerprints hold parameter digests only, as this
+        # release writes them: the format did not change, and the
+        # stack's own files are what its content is judged by.
+        previous = as_heat(_created())
+        self.assertRegex(previous['node_fingerprints'],
+                         r'^kube_minions=[0-9a-f]{32},masters=[0-9a-f]{32}$')
+        params, raised = self.update(release(), previous=previous)
+        self.assertEqual([], raised)
+        self.assertEqual(previous['node_fingerprints'],
+                         params['node_fingerprints'])
+
+    def test_a_retry_of_a_release_change_keeps_the_generation(self):
+        first, _ = self.update(release(
+            {'fragments/bootstrap.sh.gz.b64': 'previous\n'}))
+        # Heat holds what the first try sent.
+        again, raised = self.update(release(), previous=as_heat(first))
+        self.assertEqual([], raised)
+        self.assertEqual(2, again['master_generation'])
+
+    def test_a_stack_not_made_from_these_templates_counts_as_changed(self):
+        template, files = release()
+        _, raised = self.update((template, {}))
+        self.assertEqual(['masters', 'kube_minions'], raised)
+
+    def test_without_the_stack_s_own_files_only_parameters_count(self):
+        self.assertEqual(set(), generations.content_changes(
+            templates.CLUSTER, release(), None))
+
+
+def _created():
+    params = render()
+    generations.assign(templates.CLUSTER, params)
+    return params

@@ -282,3 +282,38 @@ class ProjectsTest(testtools.TestCase):
         rows.cluster.operation_started_at = STARTED  # long ago
         self.assertEqual(base.FAILED,
                          self.driver.poll('ctx', [rows])['a1'].state)
+
+
+class ClusterOutputsTest(testtools.TestCase):
+    """What a finished cluster's stacks' outputs give the conductor to
+    store: its nodegroups' addresses and servers' names."""
+
+    def test_node_names_from_each_stack_if_it_says(self):
+        def ng(uuid, name, role, default):
+            return types.SimpleNamespace(uuid=uuid, name=name, role=role,
+                                         is_default=default)
+        cluster = types.SimpleNamespace(uuid='c1')
+        groups = (ng('m', 'default-master', 'master', True),
+                  ng('w', 'default-worker', 'worker', True),
+                  ng('gpu', 'gpu', 'worker', False),
+                  ng('old', 'old', 'worker', False))
+        index = {'ml-c1': _stack('c1'),
+                 heat_driver.stack_name(cluster, groups[2]): _stack('gpu'),
+                 heat_driver.stack_name(cluster, groups[3]): _stack('old')}
+        # Read by name/id, as the driver asks Heat for them.
+        outputs = {
+            'ml-c1/c1-id': {'master_addresses': ['10.0.0.1'],
+                      'node_addresses': ['10.0.0.2'],
+                      'master_node_names': ['c-default-master-0'],
+                      'worker_node_names': ['c-default-worker-2']},
+            'ml-gpu/gpu-id': {'node_addresses': ['10.0.0.3'],
+                       'node_names': ['c-gpu-0']},
+            # A stack of older templates: no names.
+            'ml-old/old-id': {'node_addresses': ['10.0.0.4']}}
+        stacks = types.SimpleNamespace(outputs=outputs.get)
+        found = heat_driver.HeatDriver._cluster_outputs(
+            stacks, cluster, groups, index)
+        self.assertEqual({'m': ['c-default-master-0'],
+                          'w': ['c-default-worker-2'],
+                          'gpu': ['c-gpu-0']}, found['node_names'])
+        self.assertEqual(['10.0.0.4'], found['nodegroups']['old'])
