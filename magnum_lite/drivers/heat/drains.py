@@ -40,6 +40,7 @@ from magnum_lite.conf import CONF
 from magnum_lite.drivers.heat import client as heat_client
 from magnum_lite.drivers.heat import generations
 from magnum_lite.drivers.heat import hooks
+from magnum_lite.drivers.heat import stacks as heat_stacks
 
 LOG = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def behind(heat, stack, entry, params):
     found = []
     try:
         for member in heat.resources.list(
-                f'{stack.stack_name}/{stack.id}', nested_depth=1):
+                heat_stacks.identity(stack), nested_depth=1):
             group = getattr(member, 'parent_resource', None)
             if group not in groups or not member.physical_resource_id:
                 continue

@@ -56,11 +56,6 @@ def _changed_at(stack):
                            stack.creation_time)
 
 
-def _identity(stack):
-    """``name/id``: Heat answers it without the redirect a bare id costs."""
-    return f'{stack.stack_name}/{stack.id}'
-
-
 def _row(obj):
     return {c.name: getattr(obj, c.name) for c in obj.__table__.columns}
 
@@ -163,8 +158,8 @@ def _outputs(stacks, stack):
     a read (a listed stack carries none)."""
     found = getattr(stack, 'outputs', None)
     if not isinstance(found, list):
-        return stacks.outputs(_identity(stack))
-    return {o['output_key']: o.get('output_value') for o in found}
+        return stacks.outputs(heat_stacks.identity(stack))
+    return heat_stacks.output_values(found)
 
 
 def _unanswered(cluster, watched):
@@ -452,13 +447,14 @@ class HeatDriver(base.Driver):
             stack = watched.stack
             if stack is not None and watched.entry == templates.CLUSTER and \
                     _leaving_masters(rows, stack):
-                departures.tend(client, rows, _identity(stack))
+                departures.tend(client, rows, heat_stacks.identity(stack))
                 continue
             if stack is None or watched.deleting or \
                     stack.stack_status != 'UPDATE_IN_PROGRESS' or \
                     _unanswered(rows.cluster, watched):
                 continue
-            drains.tend(client, rows, _identity(stack), watched.entry)
+            drains.tend(client, rows, heat_stacks.identity(stack),
+                        watched.entry)
 
     def poll(self, context, clusters, notified=False):
         """One stack list per project (see ``_indexes``); outputs and

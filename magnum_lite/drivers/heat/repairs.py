@@ -53,6 +53,7 @@ import logging
 from magnum_lite.drivers.heat import client as heat_client
 from magnum_lite.drivers.heat import generations
 from magnum_lite.drivers.heat import hooks
+from magnum_lite.drivers.heat import stacks as heat_stacks
 from magnum_lite.drivers.heat import templates
 
 LOG = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def failed_boots(heat, stack, entry):
     top = getattr(stack, 'id', None)
     found = []
     for resource in heat.resources.list(
-            f'{stack.stack_name}/{stack.id}', nested_depth=MEMBER_DEPTH,
+            heat_stacks.identity(stack), nested_depth=MEMBER_DEPTH,
             filters={'status': 'FAILED'}):
         if resource.resource_name not in waits or \
                 not resource.resource_status.endswith('_FAILED'):

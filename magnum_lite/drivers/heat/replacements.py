@@ -23,6 +23,7 @@ import logging
 from magnum_lite.common import exception
 from magnum_lite.drivers.heat import client as heat_client
 from magnum_lite.drivers.heat import hooks
+from magnum_lite.drivers.heat import stacks as heat_stacks
 from magnum_lite.drivers.heat import templates
 
 LOG = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def find_member(heat, stack, group, index):
     """The identity (``name/id``) of member ``index`` of ``group`` of
     ``stack`` (a heatclient stack), or None: one call."""
     for resource in heat.resources.list(
-            f'{stack.stack_name}/{stack.id}', nested_depth=2,
+            heat_stacks.identity(stack), nested_depth=2,
             filters={'name': HANDLE}):
         identity = hooks.stack_identity(resource)
         if resource.resource_name == HANDLE and identity and \

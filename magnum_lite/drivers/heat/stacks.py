@@ -11,6 +11,17 @@ from magnum_lite.drivers.heat import status
 LOG = logging.getLogger(__name__)
 
 
+def identity(stack):
+    """``name/id`` of a heatclient stack: Heat answers it without the
+    redirect a bare id or name costs."""
+    return f'{stack.stack_name}/{stack.id}'
+
+
+def output_values(outputs):
+    """{output key: value} of a stack's ``outputs`` list (None: {})."""
+    return {o['output_key']: o.get('output_value') for o in outputs or []}
+
+
 class Stacks:
     """Stack calls with heatclient's errors as ours (``HeatRefused``,
     ``HeatUnavailable``).
@@ -60,9 +71,9 @@ class Stacks:
         None for no stack."""
         if stack is None:
             return None
-        identity = f'{stack.stack_name}/{stack.id}'
-        return (self.call(self.client.stacks.template, identity),
-                self.call(self.client.stacks.files, identity))
+        name = identity(stack)
+        return (self.call(self.client.stacks.template, name),
+                self.call(self.client.stacks.files, name))
 
     def delete(self, name):
         """Delete a stack; one already gone is fine, and one Heat is
@@ -113,5 +124,4 @@ class Stacks:
         stack = self.find(stack_id) if stack_id else None
         if stack is None:
             return {}
-        return {o['output_key']: o.get('output_value')
-                for o in getattr(stack, 'outputs', None) or []}
+        return output_values(getattr(stack, 'outputs', None))
