@@ -483,9 +483,26 @@ class HeatDriver(base.Driver):
 
     def _direct(self, clusters):
         """``_indexes`` without a list: each cluster's stacks looked up
-        by name when read."""
-        return [(_StackIndex((), self._stacks(rows).find), [rows], None)
+        when read (``_find_known``)."""
+        return [(_StackIndex((), self._find_known(rows)), [rows], None)
                 for rows in clusters]
+
+    def _find_known(self, rows):
+        """A stack lookup for the cluster of ``rows`` that reads a stack
+        whose id the rows hold by ``name/id``, in one call: a bare name
+        costs Heat's redirect to it first. A stored id Heat no longer
+        knows (the stack was deleted, or made again after a lost answer)
+        falls back to the name."""
+        stacks = self._stacks(rows)
+        known = {stack_name(rows.cluster): rows.cluster.stack_id}
+        known.update((stack_name(rows.cluster, ng), ng.stack_id)
+                     for ng in rows.nodegroups if not ng.is_default)
+
+        def find(name):
+            stack_id = known.get(name)
+            found = stack_id and stacks.find(f'{name}/{stack_id}')
+            return found or stacks.find(name)
+        return find
 
     def _observe_one(self, stacks, rows, index):
         try:

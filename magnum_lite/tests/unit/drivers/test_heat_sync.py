@@ -24,10 +24,11 @@ AFTER = '2026-12-03T08:00:30Z'
 
 
 def _rows(operation, status=states.UPDATING, uuid='c1', project='p1',
-          trust=None):
+          trust=None, stack_id=None):
     cluster = types.SimpleNamespace(
         uuid=uuid, status=status, operation=operation.name,
-        operation_args={}, operation_started_at=STARTED, project_id=project)
+        operation_args={}, operation_started_at=STARTED, project_id=project,
+        stack_id=stack_id)
     stack_trust = trust and {'auth_url': 'http://127.0.0.1/v3',
                              'user_id': f'trustee-{trust}',
                              'password': 'p', 'trust_id': trust}
@@ -114,6 +115,38 @@ class SyncStepsTest(testtools.TestCase):
                           observed['c1'].outputs['api_address']))
         self.heat.stacks.list.assert_not_called()
         self.assertEqual([mock.call('ml-c1')],
+                         self.heat.stacks.get.mock_calls)
+
+    def test_a_notified_cluster_is_read_by_its_stored_stack_id(self):
+        # The row holds the stack's id: name/id, no redirect from a name.
+        done = _stack('c1', status='CREATE_COMPLETE')
+        done.outputs = []
+        self.heat.stacks.get.side_effect = {'ml-c1/c1-id': done}.get
+        observed = self.driver.poll(
+            'ctx', [_rows(operations.CLUSTER_CREATE, states.CREATING,
+                          stack_id='c1-id')], notified=True)
+        self.assertEqual(base.COMPLETE, observed['c1'].state)
+        self.assertEqual([mock.call('ml-c1/c1-id')],
+                         self.heat.stacks.get.mock_calls)
+
+    def test_a_stored_stack_id_heat_does_not_know_falls_back_to_the_name(
+            self):
+        # Made again under the same name after a lost answer: the name
+        # finds the stack the stored id no longer does.
+        again = _stack('c1', status='CREATE_COMPLETE')
+        again.outputs = []
+
+        def get(identity):
+            if identity == 'ml-c1':
+                return again
+            raise heat_client.heat_exc.HTTPNotFound()
+
+        self.heat.stacks.get.side_effect = get
+        observed = self.driver.poll(
+            'ctx', [_rows(operations.CLUSTER_CREATE, states.CREATING,
+                          stack_id='old-id')], notified=True)
+        self.assertEqual(base.COMPLETE, observed['c1'].state)
+        self.assertEqual([mock.call('ml-c1/old-id'), mock.call('ml-c1')],
                          self.heat.stacks.get.mock_calls)
 
     def test_a_notified_cluster_heat_refuses_waits_for_the_full_sync(self):
