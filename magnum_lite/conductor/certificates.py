@@ -61,8 +61,9 @@ def start_next_phase(cluster):
     renames, deletes = ca_rotation.row_changes(phase)
     keys = stored_keys(cluster.uuid, deletes)
     args = dict(cluster.operation_args or {}, phase=phase)
-    if not db_api.cluster_next_step(cluster.uuid, operations.CA_ROTATE.name,
-                                    args, renames, deletes):
+    if not db_api.cluster_next_step(
+            cluster.uuid, operations.CA_ROTATE.name, args, renames,
+            deletes, started_at=cluster.operation_started_at):
         return None
     key_store.delete_quietly(keys)
     LOG.info('Cluster %s: CA rotation phase %s', cluster.uuid, phase)

@@ -206,7 +206,7 @@ def settle(cluster, observation):
     # nodegroups' addresses or faults still missing. It does nothing if a
     # newer claim (e.g. a delete) replaced the operation meanwhile.
     db_api.cluster_settle(cluster.uuid, cluster.status, values, updates,
-                          gone)
+                          gone, started_at=cluster.operation_started_at)
 
 
 def _note_waiting(cluster, reason):

@@ -557,17 +557,30 @@ def cluster_update(cluster_uuid, values, expected_status=None):
         return query.update(values, synchronize_session=False) == 1
 
 
+def _same_claim(model, started_at):
+    """The criterion "the operation claimed at ``started_at`` is still
+    the cluster's": a later claim (or step) sets a later time."""
+    if started_at is None:
+        return model.operation_started_at.is_(None)
+    return model.operation_started_at == started_at
+
+
 def cluster_settle(cluster_uuid, expected_status, values,
-                   nodegroup_updates, nodegroups_gone):
+                   nodegroup_updates, nodegroups_gone, started_at=None):
     """Record the outcome of an operation: the cluster's new values, its
     nodegroups' values and the removal of deleted nodegroups, in one
-    transaction and only while the cluster is still ``expected_status``.
-    Returns whether it was recorded."""
+    transaction and only while the cluster is still ``expected_status``
+    in the operation (or step) claimed at ``started_at``, the
+    ``operation_started_at`` of the row the outcome was observed for: a
+    settler that read the row before another settled it and claimed the
+    next operation (same status again) writes nothing. Returns whether
+    it was recorded."""
     now = _now()
     with _writer() as session:
         done = session.query(models.Cluster).filter(
             models.Cluster.uuid == cluster_uuid,
-            models.Cluster.status == expected_status
+            models.Cluster.status == expected_status,
+            _same_claim(models.Cluster, started_at)
         ).update(dict(values, updated_at=now), synchronize_session=False)
         if not done:
             return False
@@ -648,10 +661,12 @@ def _claim(cluster_uuid, event, operation, args, values, nodegroup_updates,
 
 
 def cluster_next_step(cluster_uuid, operation, args, renames=(),
-                      deletes=()):
+                      deletes=(), started_at=None):
     """Start the next step of a multi-step operation (a CA rotation):
     in one transaction, and only while the cluster is still carrying out
-    ``operation``, give it ``args``, make it claimed-but-not-driven again
+    ``operation`` in the step claimed at ``started_at`` (so of two
+    settlers that saw the same step complete, one starts the next), give
+    it ``args``, make it claimed-but-not-driven again
     (so a conductor that dies before driving it leaves it to the
     stuck-work periodic), rename certificate rows (``renames``: ordered
     (from, to) ``ca_type`` pairs) and delete others (``deletes``).
@@ -661,7 +676,8 @@ def cluster_next_step(cluster_uuid, operation, args, renames=(),
         row = session.query(model).filter(
             model.uuid == cluster_uuid).with_for_update().first()
         if row is None or row.operation != operation or \
-                row.status not in states.IN_PROGRESS:
+                row.status not in states.IN_PROGRESS or \
+                row.operation_started_at != started_at:
             return False
         row.operation_args = args
         row.operation_started_at = _now()

@@ -293,10 +293,10 @@ class TestStatusSync(base.FunctionalTestCase):
         real = db_api.cluster_settle
         broken = []
 
-        def settle(uuid, *args):
+        def settle(uuid, *args, **kwargs):
             if uuid in broken:
                 raise db_exc.DBError('simulated failure to write')
-            return real(uuid, *args)
+            return real(uuid, *args, **kwargs)
 
         self.useFixture(fixtures.MockPatch(
             'magnum_lite.db.api.cluster_settle', side_effect=settle))

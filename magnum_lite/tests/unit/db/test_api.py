@@ -3,6 +3,8 @@
 import concurrent.futures
 import datetime
 
+import fixtures
+
 from magnum_lite.common import exception
 from magnum_lite.common import states
 from magnum_lite.conductor import cluster_lock
@@ -63,6 +65,55 @@ class TestClaims(base.DbTestCase):
         self.assertEqual(2, db_api.nodegroup_get(cluster.uuid,
                                                  worker.uuid).node_count)
         self.assertEqual(2, self.count(models.NodeGroup))
+
+    def _clock(self):
+        """Each of the database's timestamps a second after the last: a
+        claim after another is seen as later even within one second."""
+        ticks = iter(datetime.datetime(2026, 12, 6, 8, 0, second)
+                     for second in range(60))
+        self.useFixture(fixtures.MockPatch(
+            'magnum_lite.db.api._now', side_effect=lambda: next(ticks)))
+
+    def test_a_settle_of_a_superseded_claim_writes_nothing(self):
+        # A settler read the cluster under the first update; another
+        # settled that update and the next one was claimed (UPDATING
+        # again) before the first settler wrote its outcome.
+        self._clock()
+        cluster = _cluster(_template())
+        first = db_api.cluster_claim(cluster.uuid, states.UPDATE, 'x')
+        self.assertTrue(db_api.cluster_settle(
+            cluster.uuid, states.UPDATING, {'status': states.UPDATED}, {},
+            [], started_at=first.operation_started_at))
+        second = db_api.cluster_claim(cluster.uuid, states.UPDATE, 'y')
+        self.assertFalse(db_api.cluster_settle(
+            cluster.uuid, states.UPDATING, {'status': states.UPDATE_FAILED},
+            {}, [], started_at=first.operation_started_at))
+        found = db_api.cluster_get(cluster.uuid)
+        self.assertEqual((states.UPDATING, 'y'),
+                         (found.status, found.operation))
+        self.assertTrue(db_api.cluster_settle(
+            cluster.uuid, states.UPDATING, {'status': states.UPDATED}, {},
+            [], started_at=second.operation_started_at))
+
+    def test_one_of_two_settlers_starts_the_next_step(self):
+        # Both saw the same step complete; the second finds the step it
+        # saw replaced by the next one.
+        self._clock()
+        cluster = _cluster(_template())
+        step = db_api.cluster_claim(cluster.uuid, states.UPDATE, 'steps',
+                                    args={'phase': 1})
+        started = step.operation_started_at
+
+        def next_step(_):
+            return db_api.cluster_next_step(cluster.uuid, 'steps',
+                                            {'phase': 2}, started_at=started)
+
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(next_step, range(2)))
+        self.assertEqual([False, True], sorted(results))
+        found = db_api.cluster_get(cluster.uuid)
+        self.assertEqual({'phase': 2}, found.operation_args)
+        self.assertGreater(found.operation_started_at, started)
 
     def test_destroy_removes_children(self):
         cluster = _cluster(_template())
