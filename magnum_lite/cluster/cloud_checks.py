@@ -5,7 +5,9 @@ looks up the image, flavors, keypair, external network and fixed
 network/subnet in Glance, Nova and Neutron with the caller's token
 (clients/cloud.py): what is missing or not the caller's is a 400 (404
 for a keypair, as in Magnum) that names it, and no row is written,
-instead of a CREATE_FAILED minutes later. Only with Keystone
+instead of a CREATE_FAILED minutes later. What will boot now (a
+cluster's or a new nodegroup's image) must be active; a template may
+name an image whose data is still to come, as Magnum allows. Only with Keystone
 (``[api] auth_strategy = keystone``) and ``[api] check_cloud_resources``.
 
 The lookups of one request run concurrently; when several fail, the
@@ -59,7 +61,7 @@ def check_cluster(context, template, values):
     """Look up what a new cluster (``values``, template defaults applied)
     will be built from: its template's image and external network, its
     flavors, fixed network/subnet and keypair."""
-    _run(context, image=template.image_id,
+    _run(context, image=template.image_id, boots=True,
          flavors=[values.get('master_flavor_id'), values.get('flavor_id')],
          external=template.external_network_id,
          network=values.get('fixed_network'),
@@ -69,17 +71,17 @@ def check_cluster(context, template, values):
 
 def check_nodegroup(context, values):
     """Look up the image and flavor a new nodegroup will boot."""
-    _run(context, image=values.get('image_id'),
+    _run(context, image=values.get('image_id'), boots=True,
          flavors=[values.get('flavor_id')])
 
 
 def _run(context, image=None, flavors=(), external=None, network=None,
-         subnet=None, keypair=None, server_type=None):
+         subnet=None, keypair=None, server_type=None, boots=False):
     if not enabled(context):
         return None
     cloud = cloud_api.Cloud(context.access_info)
     flavors = [f for f in flavors if f]
-    planned = [(_image, image, server_type), (_flavors, flavors),
+    planned = [(_image, image, server_type, boots), (_flavors, flavors),
                (_external_network, external), (_fixed_network, network),
                (_fixed_subnet, subnet), (_keypair, keypair)]
     running = [_POOL.submit(_skip_missing, check, cloud, *args)
@@ -107,7 +109,7 @@ def _say_once(message):
     LOG.warning(message)
 
 
-def _image(cloud, ident, server_type):
+def _image(cloud, ident, server_type, boots):
     if uuidutils.is_uuid_like(ident):
         try:
             found = cloud_api.image(cloud, ident)
@@ -119,6 +121,10 @@ def _image(cloud, ident, server_type):
         found = _one(cloud_api.images_named(cloud, ident), ident,
                      "'images'", 'resource',
                      exception.ImageNotFound(image_id=ident))
+    if boots and found.get('status', 'active') != 'active':
+        # Nova refuses to boot it: the stack would fail minutes later.
+        raise exception.ImageNotActive(image_id=ident,
+                                       status=found.get('status'))
     distro = found.get('os_distro')
     if not distro:
         raise exception.OSDistroFieldNotFound(image_id=ident)

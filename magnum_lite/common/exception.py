@@ -106,6 +106,11 @@ class ImageNotFound(Invalid):
     message = 'Image %(image_id)s could not be found.'
 
 
+class ImageNotActive(Invalid):
+    message = ('Image %(image_id)s is %(status)s, not active: no server '
+               'can boot from it.')
+
+
 class OSDistroFieldNotFound(Invalid):
     message = "Image %(image_id)s doesn't contain os_distro field."
 

@@ -55,6 +55,15 @@ class TestOwnerChecks(base.FunctionalTestCase):
         return made[key] if key else made
 
     @classmethod
+    def _upload(cls, user, image_id):
+        """Give an image data: Glance makes it active."""
+        cls.cloud.session(user).put(
+            f'/v2/images/{image_id}/file', data=b'\0' * 4096,
+            headers={'Content-Type': 'application/octet-stream'},
+            endpoint_filter={'service_type': 'image',
+                             'interface': 'public'})
+
+    @classmethod
     def _seed(cls):
         for user in (ALPHA, BETA):
             cls._make(user, 'compute', '/os-keypairs', {'keypair': {
@@ -68,6 +77,7 @@ class TestOwnerChecks(base.FunctionalTestCase):
         for user, name, distro in ((ALPHA, 'node', 'debian'),
                                    (ALPHA, 'no-distro', None),
                                    (ALPHA, 'coreos', 'fedora-coreos'),
+                                   (ALPHA, 'queued', 'debian'),
                                    (BETA, 'beta-node', 'debian')):
             body = {'name': name, 'disk_format': 'raw',
                     'container_format': 'bare'}
@@ -75,6 +85,8 @@ class TestOwnerChecks(base.FunctionalTestCase):
                 body['os_distro'] = distro
             cls.images[name] = cls._make(user, 'image', '/v2/images',
                                          body)['id']
+            if name != 'queued':
+                cls._upload(user, cls.images[name])
         cls.beta_net = f'{BETA}-net'
 
     def setUp(self):
@@ -149,6 +161,20 @@ class TestOwnerChecks(base.FunctionalTestCase):
         shown = self.call('GET', f'/v1/clusters/{uuid}').json
         self.assertEqual((f'{ALPHA}-key', f'{ALPHA}-subnet'),
                          (shown['keypair'], shown['fixed_subnet']))
+        self.assertEqual(1, self.count(models.Cluster))
+
+    def test_an_image_without_data_takes_a_template_not_a_cluster(self):
+        # Glance holds 'queued' without data: Nova would refuse to boot
+        # it. A template may name it (its data may come later, and
+        # Magnum allows it); a cluster built from it now may not.
+        queued = self.images['queued']
+        self.template(image_id=queued)
+        self.assert_refused(
+            self.create(status=400), 400,
+            f'Image {queued} is queued, not active: no server can boot '
+            f'from it.')
+        self._upload(ALPHA, queued)
+        self.create()
         self.assertEqual(1, self.count(models.Cluster))
 
     def test_template_create_and_patch(self):
