@@ -13,8 +13,13 @@ next phase of a CA rotation.
 
 The notification is a hint; Heat stays the truth. Heat sends it just
 before it stores the state it announces, so a notified cluster stays on
-the schedule, looked at again every ``RETRY_AFTER`` seconds, until it is
-settled or ``RETRY_FOR`` seconds passed. A notification that never
+the schedule until it is settled or ``RETRY_FOR`` seconds passed, looked
+at again after ``FIRST_RETRY`` seconds (Heat stores the state
+milliseconds after it notifies), then at twice the last wait, at most
+``LONGEST_RETRY``: a stack that finished while another stack of the
+cluster still works (an extra nodegroup's, during a delete) costs
+eleven reads, then the cluster is the safety net's. A notification
+that never
 arrives (a listener down, a broker restart) costs latency only: every
 in-progress cluster is looked at once per
 ``[heat] notifications_safety_interval``.
@@ -36,18 +41,35 @@ from magnum_lite.db import api as db_api
 from magnum_lite.drivers.heat import notifications
 
 LOG = logging.getLogger(__name__)
-RETRY_AFTER = 0.5
+FIRST_RETRY = 0.1
+LONGEST_RETRY = 2.0
 RETRY_FOR = 15.0
+
+
+class _Notice:
+    """A notified cluster's place on the schedule."""
+
+    def __init__(self, now):
+        self.until = now + RETRY_FOR   # given up on after this
+        self.next = now                # due from this time
+        self.wait = FIRST_RETRY        # before the look after the next
+        self.seen = False              # among the in-progress clusters
+
+    def looked_at(self, now):
+        self.next = now + self.wait
+        self.wait = min(self.wait * 2, LONGEST_RETRY)
 
 
 class Schedule:
     """Which of its in-progress clusters the status sync looks at: all of
-    them once per ``safety_interval`` seconds, and the notified ones."""
+    them once per ``safety_interval`` seconds, and the notified ones when
+    due. ``clock``: seconds, monotonic (tests pass their own)."""
 
-    def __init__(self, safety_interval, poke=None):
+    def __init__(self, safety_interval, poke=None, clock=time.monotonic):
         self._safety = safety_interval
+        self._clock = clock
         self._lock = threading.Lock()
-        self._notified = {}   # uuid -> [deadline, seen in progress]
+        self._notified = {}   # uuid -> _Notice
         self._last_full = None
         self._timer = None
         self.poke = poke or (lambda: None)
@@ -56,37 +78,48 @@ class Schedule:
     def notified(self, cluster_uuid):
         """A stack of the cluster finished an operation: look now."""
         with self._lock:
-            self._notified[cluster_uuid] = [
-                time.monotonic() + RETRY_FOR, False]
+            self._notified[cluster_uuid] = _Notice(self._clock())
             self.notified_count += 1
         self.poke()
 
     def due(self, in_progress):
         """The uuids among ``in_progress`` (this conductor's in-progress
         clusters) to look at in this sync; None: all of them."""
-        now = time.monotonic()
+        now = self._clock()
         live = set(in_progress)
         with self._lock:
-            for uuid, entry in list(self._notified.items()):
-                if uuid in live:
-                    entry[1] = True
-                # Settled (seen before, now gone) or given up on. One not
-                # seen yet may be a create whose driver has not returned.
-                elif entry[1] or entry[0] <= now:
+            for uuid, notice in list(self._notified.items()):
+                # Given up on: still in progress, the safety net's.
+                if notice.until <= now:
+                    del self._notified[uuid]
+                elif uuid in live:
+                    notice.seen = True
+                # Settled (seen before, now gone). One not seen yet may
+                # be a create whose driver has not returned.
+                elif notice.seen:
                     del self._notified[uuid]
             if self._last_full is None or \
                     now - self._last_full >= self._safety:
                 self._last_full = now
+                for notice in self._notified.values():
+                    notice.looked_at(now)
                 return None
-            return live & set(self._notified)
+            due = {uuid for uuid in live & set(self._notified)
+                   if self._notified[uuid].next <= now}
+            for uuid in due:
+                self._notified[uuid].looked_at(now)
+            return due
 
     def after_sync(self):
-        """Look again soon while notified clusters are unsettled."""
+        """Look again when the next notified cluster is due, while any is
+        unsettled."""
         with self._lock:
             if not self._notified or (self._timer is not None and
                                       self._timer.is_alive()):
                 return
-            self._timer = threading.Timer(RETRY_AFTER, self.poke)
+            soonest = min(n.next for n in self._notified.values())
+            self._timer = threading.Timer(
+                max(0.01, soonest - self._clock()), self.poke)
             self._timer.daemon = True
             self._timer.start()
 

@@ -48,8 +48,9 @@ class TestSchedule(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.pokes = []
+        self.now = 1000.0
         self.schedule = stack_events.Schedule(
-            3600, poke=lambda: self.pokes.append(1))
+            3600, poke=lambda: self.pokes.append(1), clock=lambda: self.now)
 
     def test_first_sync_looks_at_all_then_only_notified(self):
         self.assertIsNone(self.schedule.due(['a', 'b']))
@@ -61,12 +62,37 @@ class TestSchedule(testtools.TestCase):
     def test_notified_until_settled(self):
         self.schedule.due([])
         self.schedule.notified('a')
-        # Heat notifies before it stores the state: still in progress.
+        # Heat notifies before it stores the state: still in progress,
+        # looked at again once due.
         self.assertEqual({'a'}, self.schedule.due(['a']))
+        self.now += stack_events.FIRST_RETRY
         self.assertEqual({'a'}, self.schedule.due(['a']))
         # Settled: no longer in progress, forgotten.
         self.assertEqual(set(), self.schedule.due([]))
+        self.now += stack_events.LONGEST_RETRY
         self.assertEqual(set(), self.schedule.due(['a']))
+
+    def test_looks_again_at_growing_intervals(self):
+        self.schedule.due([])
+        self.schedule.notified('a')
+        looks = []
+        for tick in range(int(stack_events.RETRY_FOR * 100) + 100):
+            # Hundredths, each from the start: no sum of rounding errors.
+            self.now = 1000.0 + tick / 100
+            if self.schedule.due(['a']):
+                looks.append(round(self.now - 1000.0, 2))
+        # (Within a tick: 0.1 + 0.2 is not 0.3 in floating point.)
+        first = [0.0, 0.1, 0.3, 0.7, 1.5, 3.1]
+        for expected, looked in zip(first, looks[:6], strict=True):
+            self.assertAlmostEqual(expected, looked, delta=0.011)
+        for earlier, later in zip(looks[5:-1], looks[6:], strict=True):
+            self.assertAlmostEqual(stack_events.LONGEST_RETRY,
+                                   later - earlier, delta=0.011)
+        # Still in progress after RETRY_FOR (another of its stacks is
+        # busy): given up on, left to the safety net. Eleven looks, not
+        # one every half second for as long as the cluster works.
+        self.assertLessEqual(looks[-1], stack_events.RETRY_FOR)
+        self.assertEqual(11, len(looks))
 
     def test_notified_before_driven_is_kept(self):
         self.schedule.due([])
@@ -79,22 +105,30 @@ class TestSchedule(testtools.TestCase):
     def test_given_up_after_retry_for(self):
         self.schedule.due([])
         self.schedule.notified('a')
-        self.schedule._notified['a'][0] = time.monotonic() - 1
-        self.assertEqual(set(), self.schedule.due([]))
+        self.now += stack_events.RETRY_FOR
         self.assertEqual(set(), self.schedule.due(['a']))
+        self.assertEqual({}, self.schedule._notified)
 
     def test_safety_interval_looks_at_all_again(self):
-        schedule = stack_events.Schedule(1)
+        now = [0.0]
+        schedule = stack_events.Schedule(1, clock=lambda: now[0])
         self.assertIsNone(schedule.due(['a']))
         self.assertEqual(set(), schedule.due(['a']))
-        schedule._last_full -= 1
+        now[0] += 1
         self.assertIsNone(schedule.due(['a']))
 
-    def test_retry_soon_while_unsettled(self):
-        self.schedule.due([])
-        self.schedule.after_sync()
-        self.assertIsNone(self.schedule._timer)
-        self.schedule.notified('a')
-        self.schedule.after_sync()
-        self.schedule._timer.join(5)
+    def test_retry_when_due_while_unsettled(self):
+        schedule = stack_events.Schedule(
+            3600, poke=lambda: self.pokes.append(1))
+        schedule.due([])
+        schedule.after_sync()
+        self.assertIsNone(schedule._timer)
+        schedule.notified('a')
+        self.assertEqual({'a'}, schedule.due(['a']))
+        schedule.after_sync()
+        started = time.monotonic()
+        schedule._timer.join(5)
+        # Poked by notified(), then by the timer once 'a' was due again.
         self.assertEqual([1, 1], self.pokes)
+        self.assertGreaterEqual(time.monotonic() - started,
+                                stack_events.FIRST_RETRY * 0.9)
