@@ -14,7 +14,8 @@ driver. Then, once per mode in the same run:
   (default 5, the figure of issue 12);
 
 it creates ``--clusters`` clusters (1 master, 1 worker), at once or
-``--stagger`` seconds apart, and
+``--stagger`` seconds apart, and at most ``--concurrency`` in progress
+at a time if given, and
 measures, for each, the time from Heat's ``orchestration.stack.create.end``
 notification of its stack (the timestamp Heat puts in it; this script
 listens in a pool of its own) to the first ``GET /v1/clusters`` that
@@ -23,7 +24,13 @@ default 0.1: the resolution). It prints p50, p95 and max per mode and
 the ratio. Run from the project venv:
 
     tools/netguard/run .venv/bin/python tools/bench/notify_bench.py \\
-        [--clusters 20] [--poll 5] [--safety 120]
+        [--clusters 20] [--poll 5] [--safety 120] [--stagger S] \\
+        [--concurrency N] [--mode notifications|poll]
+
+Heat's engine is the bottleneck on 2 cores: with many creates in
+progress it takes seconds to answer any read, so the figure then is
+Heat's throughput. ``--concurrency 2`` keeps the engine from saturating
+the cores and measures the path from Heat's notification to the API.
 """
 
 import argparse
@@ -84,17 +91,20 @@ def _headers(admin=False):
             'OpenStack-API-Version': 'container-infra latest'}
 
 
-def _round(app, name, count, every, completed, stagger=0.0):
-    """Create ``count`` clusters, ``stagger`` seconds apart; {uuid:
-    seconds from Heat's notification to the API showing
-    CREATE_COMPLETE}."""
+def _round(app, name, count, every, completed, stagger=0.0,
+           concurrency=0):
+    """Create ``count`` clusters, ``stagger`` seconds apart and at most
+    ``concurrency`` (0: no limit) in progress at a time; {uuid: seconds
+    from Heat's notification to the API showing CREATE_COMPLETE}."""
     uuids, pending = [], list(range(count))
     seen, failed = {}, set()
     deadline = time.monotonic() + 1800
     next_create = time.monotonic()
     while len(seen) + len(failed) < count and \
             time.monotonic() < deadline:
-        if pending and time.monotonic() >= next_create:
+        in_flight = len(uuids) - len(seen) - len(failed)
+        if pending and time.monotonic() >= next_create and \
+                (not concurrency or in_flight < concurrency):
             index = pending.pop(0)
             body = {'name': f'{name}-{index}',
                     'cluster_template_id': 'tpl',
@@ -192,6 +202,16 @@ def main(argv=None):
     parser.add_argument('--stagger', type=float, default=0.0,
                         help='seconds between two creates (0: all at '
                              'once, so their stacks finish in a burst)')
+    parser.add_argument('--concurrency', type=int, default=0,
+                        help='at most this many creates in progress at a '
+                             'time (0: no limit); 1 or 2 keeps Heat\'s '
+                             'engine from saturating the 2 cores, so the '
+                             'figure is the latency of the path, not '
+                             'Heat\'s throughput')
+    parser.add_argument('--mode', action='append',
+                        choices=('notifications', 'poll'),
+                        help='run only this mode (repeatable; default '
+                             'both)')
     args = parser.parse_args(argv)
     os.environ['MAGNUM_LITE_TEST_RUN'] = RUN
     sys.path.insert(0, TOP)
@@ -220,26 +240,34 @@ def main(argv=None):
             'network_driver': 'calico', 'external_network_id': 'public'},
             headers=_headers(admin=True))
         listener = CompletionTimes(heat.transport_url)
+        limit = (f', at most {args.concurrency} in progress'
+                 if args.concurrency else '')
         print(f'{args.clusters} clusters per mode, created '
-              f'{args.stagger} s apart, real Heat (simulated cloud), API '
-              f'list read every {args.every} s', flush=True)
+              f'{args.stagger} s apart{limit}, real Heat (simulated '
+              f'cloud), API list read every {args.every} s', flush=True)
         results = {}
         for mode, notifications in (('notifications', True),
                                     ('poll', False)):
+            if args.mode and mode not in args.mode:
+                continue
             conductor = _conductor(notifications, heat, args)
             try:
                 latencies = _round(app, mode, args.clusters, args.every,
-                                   listener.times, args.stagger)
+                                   listener.times, args.stagger,
+                                   args.concurrency)
             finally:
                 conductor.stop()
             label = (f'notifications (safety {args.safety} s)'
                      if notifications else f'poll every {args.poll} s')
             print(label, flush=True)
             results[mode] = _figures(mode, latencies)
-        ratio = results['poll'][1] / max(results['notifications'][1], 1e-3)
-        met = 'met' if results['notifications'][1] <= 1 else 'MISSED'
-        print(f'p95 poll / p95 notifications: {ratio:.1f}x; target p95 '
-              f'<= 1 s: {met}')
+        if len(results) == 2:
+            ratio = results['poll'][1] / max(
+                results['notifications'][1], 1e-3)
+            print(f'p95 poll / p95 notifications: {ratio:.1f}x')
+        if 'notifications' in results:
+            met = 'met' if results['notifications'][1] <= 1 else 'MISSED'
+            print(f'notifications: target p95 <= 1 s: {met}')
     finally:
         if listener:
             listener.stop()
