@@ -674,10 +674,10 @@ def cluster_next_step(cluster_uuid, operation, args, renames=(),
     model, cert = models.Cluster, models.Certificate
     with _writer() as session:
         row = session.query(model).filter(
-            model.uuid == cluster_uuid).with_for_update().first()
+            model.uuid == cluster_uuid,
+            _same_claim(model, started_at)).with_for_update().first()
         if row is None or row.operation != operation or \
-                row.status not in states.IN_PROGRESS or \
-                row.operation_started_at != started_at:
+                row.status not in states.IN_PROGRESS:
             return False
         row.operation_args = args
         row.operation_started_at = _now()
