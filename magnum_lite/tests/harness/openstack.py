@@ -163,6 +163,15 @@ class ControlPlane(fixtures.Fixture):
                              'region_name': self.keystone.region})
         return resp.json() if resp.content else None
 
+    def upload_image(self, user, image_id):
+        """Give an image (made by ``user``) a few KiB of data, so that
+        Glance holds it ``active``: a server can boot from it."""
+        self.session(user).put(
+            f'/v2/images/{image_id}/file', data=b'\0' * 4096,
+            headers={'Content-Type': 'application/octet-stream'},
+            endpoint_filter={'service_type': 'image', 'interface': 'public',
+                             'region_name': self.keystone.region})
+
     def heat_client(self, user):
         from heatclient import client as heat_client
         return heat_client.Client(

@@ -77,11 +77,7 @@ class RealCloudClustersTest(creds.CredentialsTestBase):
         image = call(ALPHA, 'image', 'POST', '/v2/images', {
             'name': 'alpha-node', 'disk_format': 'raw',
             'container_format': 'bare', 'os_distro': 'debian'})
-        cls.cloud.session(ALPHA).put(
-            f"/v2/images/{image['id']}/file", data=b'\0' * 4096,
-            headers={'Content-Type': 'application/octet-stream'},
-            endpoint_filter={'service_type': 'image',
-                             'interface': 'public'})
+        cls.cloud.upload_image(ALPHA, image['id'])
         cls.image = image['id']
         # Shared with beta (a member that accepted it): beta's quota case
         # boots it too, and the API checks it as beta.

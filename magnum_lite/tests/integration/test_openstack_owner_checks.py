@@ -55,15 +55,6 @@ class TestOwnerChecks(base.FunctionalTestCase):
         return made[key] if key else made
 
     @classmethod
-    def _upload(cls, user, image_id):
-        """Give an image data: Glance makes it active."""
-        cls.cloud.session(user).put(
-            f'/v2/images/{image_id}/file', data=b'\0' * 4096,
-            headers={'Content-Type': 'application/octet-stream'},
-            endpoint_filter={'service_type': 'image',
-                             'interface': 'public'})
-
-    @classmethod
     def _seed(cls):
         for user in (ALPHA, BETA):
             cls._make(user, 'compute', '/os-keypairs', {'keypair': {
@@ -86,7 +77,7 @@ class TestOwnerChecks(base.FunctionalTestCase):
             cls.images[name] = cls._make(user, 'image', '/v2/images',
                                          body)['id']
             if name != 'queued':
-                cls._upload(user, cls.images[name])
+                cls.cloud.upload_image(user, cls.images[name])
         cls.beta_net = f'{BETA}-net'
 
     def setUp(self):
@@ -173,7 +164,7 @@ class TestOwnerChecks(base.FunctionalTestCase):
             self.create(status=400), 400,
             f'Image {queued} is queued, not active: no server can boot '
             f'from it.')
-        self._upload(ALPHA, queued)
+        self.cloud.upload_image(ALPHA, queued)
         self.create()
         self.assertEqual(1, self.count(models.Cluster))
 

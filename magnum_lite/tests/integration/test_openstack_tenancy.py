@@ -75,11 +75,7 @@ class TenantStacksTest(creds.CredentialsTestBase):
             'name': 'node', 'disk_format': 'raw', 'container_format': 'bare',
             'visibility': 'public', 'os_distro': 'debian'})['id']
         # With data, so that it is active: a cluster's image must be.
-        cls.cloud.session('admin').put(
-            f'/v2/images/{cls.image}/file', data=b'\0' * 4096,
-            headers={'Content-Type': 'application/octet-stream'},
-            endpoint_filter={'service_type': 'image',
-                             'interface': 'public'})
+        cls.cloud.upload_image('admin', cls.image)
 
     @classmethod
     def tearDownClass(cls):
